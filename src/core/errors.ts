@@ -1,0 +1,85 @@
+/**
+ * Expected failures. Each carries a stable code, the process exit code, and suggestions that name the fix.
+ * Anything thrown that is not a MachineError is a bug and is reported as such by the base command.
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  preCreate: 3,
+} as const;
+
+export interface MachineErrorOptions {
+  code: string;
+  exit?: number;
+  suggestions?: string[];
+  cause?: unknown;
+}
+
+export class MachineError extends Error {
+  readonly code: string;
+  readonly exit: number;
+  readonly suggestions: string[];
+
+  constructor(message: string, options: MachineErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    this.exit = options.exit ?? ExitCode.failed;
+    this.suggestions = options.suggestions ?? [];
+  }
+}
+
+/** Bad input: a flag, an argument or a name. Exit 2. */
+export class UsageError extends MachineError {
+  constructor(message: string, suggestions: string[] = []) {
+    super(message, { code: 'USAGE', exit: ExitCode.usage, suggestions });
+  }
+}
+
+export class MachineNotFoundError extends MachineError {
+  constructor(name: string) {
+    super(`machine "${name}" does not exist`, {
+      code: 'MACHINE_NOT_FOUND',
+      suggestions: ['list machines with `machine ls`', `create it with \`machine create --driver DRIVER ${name}\``],
+    });
+  }
+}
+
+export class MachineExistsError extends MachineError {
+  constructor(name: string) {
+    super(`machine "${name}" already exists`, {
+      code: 'MACHINE_EXISTS',
+      exit: ExitCode.usage,
+      suggestions: [`pick another name, or remove it first with \`machine rm ${name}\``],
+    });
+  }
+}
+
+/** The driver cannot do this operation at all (not a transient failure). */
+export class NotSupportedError extends MachineError {
+  constructor(driver: string, operation: string, suggestion?: string) {
+    super(`${operation} is not supported by the ${driver} driver`, {
+      code: 'NOT_SUPPORTED',
+      suggestions: suggestion ? [suggestion] : [],
+    });
+  }
+}
+
+/** A pre-create check failed: nothing was made. Exit 3, as docker-machine did. */
+export class PreCreateCheckError extends MachineError {
+  constructor(message: string, suggestions: string[] = [], cause?: unknown) {
+    super(message, { code: 'PRE_CREATE_CHECK', exit: ExitCode.preCreate, suggestions, cause });
+  }
+}
+
+/** Something outside our control misbehaved at a named step (SSH, provisioning, the engine). */
+export class OperationError extends MachineError {
+  constructor(code: string, message: string, suggestions: string[] = [], cause?: unknown) {
+    super(message, { code, suggestions, cause });
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
