@@ -1,0 +1,101 @@
+import { Args, Flags } from '@oclif/core';
+import { MachineCommand } from '../cli/base-command';
+import { driverFlagsFor, engineOptionsFrom } from '../cli/create-request';
+import { engineFlags, tlsFlags } from '../cli/engine-flags';
+import { allDriverFlags, driverNames, findDriver } from '../core/drivers';
+import { UsageError } from '../core/errors';
+import { validateName } from '../core/store/machine-store';
+import { createMachine } from '../core/services/create-machine';
+import { Progress, humanSink, jsonSink } from '../core/services/progress';
+
+export interface CreateResult {
+  name: string;
+  driver: string;
+  url: string;
+  dockerVersion: string;
+  timings: Array<{ phase: string; ms: number }>;
+  totalMs: number;
+}
+
+export default class Create extends MachineCommand<typeof Create> {
+  static override summary = 'create a machine: make the host, install the engine, secure it with mutual TLS';
+  static override description = `Makes (or takes) a host with the chosen driver, waits for SSH and pins its host key, installs the engine from a verified apt repository, issues certificates and configures dockerd for TLS. When it finishes, \`eval "$(machine env NAME)"\` points docker at it.`;
+  static override examples = [
+    '<%= config.bin %> create --driver generic --generic-ip-address 203.0.113.5 --generic-ssh-user admin --generic-ssh-key ~/.ssh/id_ed25519 web1',
+    '<%= config.bin %> create --driver generic --generic-ip-address 203.0.113.5 --engine-install distro --engine-label env=staging web2',
+  ];
+  static override enableJsonFlag = true;
+  static override args = { name: Args.string({ description: 'machine name (letters, digits, "." and "-")', required: true }) };
+  static override flags = {
+    driver: Flags.string({ char: 'd', env: 'MACHINE_DRIVER', description: `driver: ${driverNames().join(', ')}`, required: true }),
+    'keep-on-failure': Flags.boolean({ description: 'keep what was made when create fails (for debugging)' }),
+    ...engineFlags,
+    ...tlsFlags,
+    ...allDriverFlags(),
+  };
+
+  async run(): Promise<CreateResult> {
+    const { flags, args } = this;
+    validateName(args.name);
+    const driver = findDriver(flags.driver);
+    const explicitlySet = await this.explicitlySetFlags();
+    const driverConfig = driver.configFromFlags(driverFlagsFor(driver, flags as Record<string, unknown>, explicitlySet));
+    const enginePort = typeof driverConfig.enginePort === 'number' ? driverConfig.enginePort : 2376;
+    const engine = engineOptionsFrom(flags, enginePort);
+    if (flags['engine-repo-key']) await assertReadable(flags['engine-repo-key']);
+
+    const controller = new AbortController();
+    const onInterrupt = () => {
+      if (controller.signal.aborted) process.exit(130);
+      this.logToStderr('interrupted: cleaning up (press Ctrl-C again to quit at once)');
+      controller.abort();
+    };
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onInterrupt);
+
+    const write = (line: string) => this.logToStderr(line);
+    const progress = new Progress(this.jsonEnabled() ? jsonSink(write) : humanSink(write));
+    if (!this.jsonEnabled()) this.logToStderr(`Creating machine "${args.name}" with the ${driver.name} driver`);
+    try {
+      const outcome = await createMachine(
+        this.app,
+        {
+          name: args.name,
+          driver,
+          driverConfig,
+          engine,
+          tls: { keyType: flags['tls-key-type'], sans: flags['tls-san'] ?? [] },
+          ...(flags['engine-repo-key'] ? { engineRepoKeyFile: flags['engine-repo-key'] } : {}),
+          keepOnFailure: flags['keep-on-failure'],
+          signal: controller.signal,
+        },
+        progress,
+      );
+      const { dockerUrl } = await import('../core/machine-record');
+      const url = dockerUrl(outcome.record) ?? '';
+      if (!this.jsonEnabled()) {
+        this.log(`Machine "${args.name}" is ready: engine ${outcome.dockerVersion} at ${url} (${(progress.totalMs() / 1000).toFixed(1)}s)`);
+        this.log(`Point your docker CLI at it: eval "$(${this.config.bin} env ${args.name})"`);
+      }
+      return { name: args.name, driver: driver.name, url, dockerVersion: outcome.dockerVersion, timings: outcome.timings, totalMs: progress.totalMs() };
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+    }
+  }
+
+  /** Flags the user typed (not defaults), to catch another driver's flags. */
+  private async explicitlySetFlags(): Promise<Set<string>> {
+    const { raw } = await this.parse(Create);
+    return new Set(raw.filter((token) => token.type === 'flag').map((token) => (token as { flag: string }).flag));
+  }
+}
+
+async function assertReadable(file: string): Promise<void> {
+  const { promises: fs } = await import('node:fs');
+  try {
+    await fs.access(file);
+  } catch {
+    throw new UsageError(`--engine-repo-key ${file} does not exist`);
+  }
+}

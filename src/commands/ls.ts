@@ -1,0 +1,64 @@
+import { Flags } from '@oclif/core';
+import { MachineCommand } from '../cli/base-command';
+import type { LsRow } from '../core/listing/ls-row';
+import type { MachineRecord } from '../core/machine-record';
+
+export default class Ls extends MachineCommand<typeof Ls> {
+  static override summary = 'list machines';
+  static override description = 'States and engine versions are fetched concurrently; a machine that does not answer within --timeout is shown as Timeout without slowing the others.';
+  static override examples = [
+    '<%= config.bin %> ls',
+    '<%= config.bin %> ls --filter driver=generic --filter state=Running',
+    "<%= config.bin %> ls --format '{{.Name}} {{.URL}}'",
+    '<%= config.bin %> ls -q',
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    filter: Flags.string({ multiple: true, description: 'keep machines matching key=value: name (regex), driver, state, label' }),
+    quiet: Flags.boolean({ char: 'q', description: 'print names only' }),
+    format: Flags.string({ char: 'f', description: 'template with {{.Name}} {{.Active}} {{.DriverName}} {{.State}} {{.URL}} {{.DockerVersion}} {{.Error}}' }),
+    timeout: Flags.integer({ char: 't', default: 10, min: 1, description: 'seconds to wait for each machine' }),
+  };
+
+  async run(): Promise<LsRow[]> {
+    const { flags } = this;
+    const { parseFilters, matchesFilter } = await import('../core/listing/ls-filter');
+    const { collectRows } = await import('../core/listing/collect');
+    const { renderTable, renderFormat, sortRows } = await import('../core/listing/ls-format');
+    const filter = parseFilters(flags.filter ?? []);
+    const records = await this.loadAll();
+    const needsLiveState = !flags.quiet || (flags.filter ?? []).some((f) => f.toLowerCase().startsWith('state='));
+    const rows = await collectRows(records, (record, signal) => this.row(record, needsLiveState, !flags.quiet, signal), { timeoutMs: flags.timeout * 1000 });
+    const shown = sortRows(rows.filter((row) => matchesFilter(row, filter)));
+    if (!this.jsonEnabled()) {
+      if (flags.quiet) for (const row of shown) this.log(row.name);
+      else this.log(flags.format ? renderFormat(shown, flags.format) : renderTable(shown));
+    }
+    return shown;
+  }
+
+  private async loadAll(): Promise<MachineRecord[]> {
+    const names = await this.app.store.names();
+    return Promise.all(names.map((n) => this.app.store.load(n)));
+  }
+
+  private async row(record: MachineRecord, live: boolean, withEngine: boolean, signal: AbortSignal): Promise<LsRow> {
+    const { findActiveMachine } = await import('../engine/active');
+    const { dockerUrl } = await import('../core/machine-record');
+    const base: LsRow = {
+      name: record.name,
+      active: findActiveMachine([record], process.env.DOCKER_HOST) ? '*' : '-',
+      driver: record.driver,
+      state: '',
+      url: dockerUrl(record) ?? '',
+      docker: '',
+      errors: '',
+      labels: record.engine.labels,
+    };
+    if (!live) return base;
+    const { probeMachine } = await import('../core/services/probe-machine');
+    const started = Date.now();
+    const status = await probeMachine(this.app, record, { withEngine, signal });
+    return { ...base, state: status.state, docker: status.dockerVersion ?? '', errors: status.error ?? '', responseMs: Date.now() - started };
+  }
+}

@@ -1,0 +1,27 @@
+import { Args } from '@oclif/core';
+import { MachineCommand } from '../cli/base-command';
+import { Progress, humanSink, jsonSink } from '../core/services/progress';
+import { type ReprovisionOutcome, reprovision } from '../core/services/reprovision';
+
+export default class Provision extends MachineCommand<typeof Provision> {
+  static override summary = 'provision machines again: engine, certificates, dockerd configuration';
+  static override description = 'Safe to repeat: on a host that is already right nothing changes and dockerd is not restarted.';
+  static override examples = ['<%= config.bin %> provision dev1'];
+  static override enableJsonFlag = true;
+  static override strict = false;
+  static override args = { names: Args.string({ description: 'machine names (default: the machine named "default")' }) };
+
+  async run(): Promise<ReprovisionOutcome[]> {
+    const names = this.positionals.length > 0 ? this.positionals : [await this.app.resolveName(undefined)];
+    const write = (line: string) => this.logToStderr(line);
+    const results = await Promise.all(
+      names.map(async (name) => {
+        const record = await this.app.store.load(name);
+        const progress = new Progress(this.jsonEnabled() ? jsonSink(write) : humanSink((l) => write(`${name}: ${l.trim()}`)));
+        return reprovision(this.app, record, progress, { newServerCert: false });
+      }),
+    );
+    for (const r of results) this.log(`Machine "${r.name}" provisioned: engine ${r.dockerVersion}, ${r.engineChanged ? 'dockerd restarted' : 'nothing changed'}.`);
+    return results;
+  }
+}

@@ -1,0 +1,36 @@
+import { Args, Flags } from '@oclif/core';
+import { MachineCommand } from '../cli/base-command';
+import { confirmOrRefuse } from '../cli/confirm';
+import { type RemoveOutcome, removeMachine } from '../core/services/remove-machine';
+
+export default class Rm extends MachineCommand<typeof Rm> {
+  static override summary = 'remove machines: what the driver made, then the local record';
+  static override examples = ['<%= config.bin %> rm dev1', '<%= config.bin %> rm -y dev1 dev2', '<%= config.bin %> rm --force broken1'];
+  static override enableJsonFlag = true;
+  static override strict = false;
+  static override args = { names: Args.string({ description: 'machine names', required: true }) };
+  static override flags = {
+    yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation' }),
+    force: Flags.boolean({ char: 'f', description: 'remove the local record even when removing the remote side fails (implies --yes)' }),
+  };
+
+  async run(): Promise<RemoveOutcome[]> {
+    const names = this.positionals;
+    for (const name of names) await this.app.store.load(name); // every name must exist before anything is removed
+    if (!this.flags.yes && !this.flags.force) {
+      const ok = await confirmOrRefuse(`Remove ${names.join(', ')}? This deletes the local record and what the driver made`, '--yes');
+      if (!ok) {
+        this.log('Nothing removed.');
+        return [];
+      }
+    }
+    const results: RemoveOutcome[] = [];
+    for (const name of names) {
+      const outcome = await removeMachine(this.app, name, this.flags.force);
+      if (outcome.remoteError) this.warn(`${name}: removed locally, but remote cleanup failed: ${outcome.remoteError}`);
+      this.log(`Removed "${name}".`);
+      results.push(outcome);
+    }
+    return results;
+  }
+}

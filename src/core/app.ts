@@ -1,0 +1,52 @@
+import type { Driver, DriverEnvironment, RemoteRunner } from './driver';
+import { findDriver } from './drivers';
+import { MachineError, UsageError } from './errors';
+import type { MachineRecord } from './machine-record';
+import { MachineStore } from './store/machine-store';
+import { StoreLayout } from './store-layout';
+
+export const DEFAULT_MACHINE = 'default';
+
+/** The store a command works on, and the ways to get from a machine name to its record and driver. */
+export class MachineApp {
+  readonly layout: StoreLayout;
+  readonly store: MachineStore;
+
+  constructor(storePath: string) {
+    this.layout = new StoreLayout(storePath);
+    this.store = new MachineStore(this.layout);
+  }
+
+  /** The named machine, or `default` when no name was given and it exists. */
+  async resolveName(name: string | undefined): Promise<string> {
+    if (name) return name;
+    if (await this.store.exists(DEFAULT_MACHINE)) return DEFAULT_MACHINE;
+    throw new UsageError('no machine name given and no machine named "default" exists', [
+      'name a machine, e.g. `machine status NAME`; `machine ls` lists them',
+    ]);
+  }
+
+  async record(name: string | undefined): Promise<MachineRecord> {
+    return this.store.load(await this.resolveName(name));
+  }
+
+  /** Loads the driver implementation for a stored machine. */
+  async driverFor(record: MachineRecord, ssh?: RemoteRunner): Promise<Driver> {
+    const descriptor = findDriver(record.driver);
+    const factory = await descriptor.load();
+    const env: DriverEnvironment<Record<string, unknown>> = {
+      machineName: record.name,
+      machineDir: this.layout.machineDir(record.name),
+      storePath: this.layout.root,
+      config: record.driverConfig,
+      state: record.driverState,
+      resources: record.resources,
+      ...(ssh ? { ssh } : {}),
+    };
+    return factory(env);
+  }
+}
+
+export function isMachineError(err: unknown): err is MachineError {
+  return err instanceof MachineError;
+}

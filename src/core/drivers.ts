@@ -1,0 +1,23 @@
+import { genericDriver } from '../../drivers/generic';
+import type { DriverDescriptor } from './driver';
+import { UsageError } from './errors';
+
+/** Every driver this build knows. Descriptors are cheap; implementations load on demand. */
+const descriptors: readonly DriverDescriptor<never>[] = [genericDriver as unknown as DriverDescriptor<never>];
+
+export function driverNames(): string[] {
+  return descriptors.map((d) => d.name);
+}
+
+export function findDriver(name: string): DriverDescriptor<Record<string, unknown>> {
+  const found = descriptors.find((d) => d.name === name);
+  if (!found) {
+    throw new UsageError(`unknown driver "${name}"`, [`available drivers: ${driverNames().join(', ')}`]);
+  }
+  return found as unknown as DriverDescriptor<Record<string, unknown>>;
+}
+
+/** All drivers' flags, for `create`'s static flag list (exact help, no argv pre-scan). */
+export function allDriverFlags(): DriverDescriptor['flags'] {
+  return Object.assign({}, ...descriptors.map((d) => d.flags));
+}

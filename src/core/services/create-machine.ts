@@ -1,0 +1,186 @@
+import { promises as fs } from 'node:fs';
+import type { MachineApp } from '../app';
+import type { Driver, DriverDescriptor } from '../driver';
+import { MachineError, OperationError, errorMessage } from '../errors';
+import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../machine-record';
+import { withStoreLock } from '../store/lock';
+import { waitForEngineReady } from './engine-ready';
+import type { Progress } from './progress';
+import { provisionMachine } from './provision-machine';
+import { sshOptionsFor } from './ssh-access';
+import { waitForState } from './wait-state';
+
+export interface CreateRequest {
+  name: string;
+  driver: DriverDescriptor<Record<string, unknown>>;
+  driverConfig: Record<string, unknown>;
+  engine: EngineOptions;
+  tls: TlsOptions;
+  /** Local path of --engine-repo-key; copied into the machine folder. */
+  engineRepoKeyFile?: string;
+  keepOnFailure: boolean;
+  signal: AbortSignal;
+  timeouts?: { runningMs?: number; sshMs?: number; engineMs?: number };
+}
+
+export interface CreateOutcome {
+  record: MachineRecord;
+  dockerVersion: string;
+  timings: Array<{ phase: string; ms: number }>;
+}
+
+/**
+ * The create pipeline of design.md. Every step is a named phase; the first failure leaves the
+ * record in state `error` with the phase and reason, and rolls back what the driver made unless
+ * --keep-on-failure. A failed pre-create check changes nothing at all.
+ */
+export async function createMachine(app: MachineApp, request: CreateRequest, progress: Progress): Promise<CreateOutcome> {
+  const { store, layout } = app;
+  const { name } = request;
+  if (await store.exists(name)) {
+    const { MachineExistsError } = await import('../errors');
+    throw new MachineExistsError(name);
+  }
+
+  const driver = await loadDriver(app, request);
+  await progress.phase('pre-create check', () => driver.preCreateCheck());
+
+  let sshPublicKey: string | undefined;
+  await progress.phase('reserve', () =>
+    withStoreLock(layout.root, async () => {
+      await store.reserve(initialRecord(request));
+      const { ensureStoreCertificates } = await import('../../tls');
+      await ensureStoreCertificates(layout, request.tls.keyType);
+    }),
+  );
+
+  let phase = 'reserve';
+  const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    phase = name;
+    if (request.signal.aborted) throw interrupted();
+    return progress.phase(name, work);
+  };
+
+  try {
+    if (request.engineRepoKeyFile) {
+      const keyFile = request.engineRepoKeyFile;
+      await step('engine repository key', () => copyRepoKey(app, name, keyFile));
+    }
+    if (request.driver.generatesSshKey(request.driverConfig)) {
+      sshPublicKey = await step('ssh key', async () => {
+        const { generateMachineKeyPair } = await import('../../ssh/keys');
+        const { publicKey, privateKeyPath } = await generateMachineKeyPair(layout.machineDir(name));
+        await store.update(name, (r) => (r.driverState = { ...r.driverState, sshKeyPath: layout.relative(privateKeyPath) }));
+        return publicKey;
+      });
+    }
+
+    const created = await step('create host', () =>
+      driver.create({
+        journal: async (resource) => {
+          await store.update(name, (r) => r.resources.push(resource));
+        },
+        remember: async (state) => {
+          await store.update(name, (r) => (r.driverState = { ...r.driverState, ...state }));
+        },
+        progress: (message) => progress.note('create host', message),
+        signal: request.signal,
+        ...(sshPublicKey ? { sshPublicKey } : {}),
+      }),
+    );
+    let record = await store.update(name, (r) => {
+      r.ip = created.ip;
+      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: layout.relative(created.ssh.keyPath) } : created.ssh;
+      if (created.dockerEndpoint) r.dockerEndpoint = created.dockerEndpoint;
+    });
+
+    await step('wait for running', () => waitForState(driver, 'Running', request.timeouts?.runningMs ?? 300_000, request.signal));
+
+    const { waitForSsh } = await import('../../ssh/wait');
+    const session = await step('wait for ssh', () =>
+      waitForSsh(sshOptionsFor(app, record, 'trust-on-first-use'), {
+        timeoutMs: request.timeouts?.sshMs ?? 300_000,
+        intervalMs: 1_000,
+        signal: request.signal,
+      }),
+    );
+    try {
+      phase = 'provision';
+      await provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [] });
+    } finally {
+      await session.close();
+    }
+
+    const dockerVersion = await step('engine ready', () => waitForEngineReady(app, record, request.timeouts?.engineMs ?? 60_000, request.signal));
+    record = await store.update(name, (r) => {
+      r.status = 'ready';
+      delete r.error;
+    });
+    return { record, dockerVersion, timings: progress.timings };
+  } catch (err) {
+    await recordFailure(app, name, phase, err);
+    if (!request.keepOnFailure) await rollback(app, name, driver, progress);
+    throw request.signal.aborted && !(err instanceof MachineError) ? interrupted() : err;
+  }
+}
+
+async function loadDriver(app: MachineApp, request: CreateRequest): Promise<Driver> {
+  const factory = await request.driver.load();
+  return factory({
+    machineName: request.name,
+    machineDir: app.layout.machineDir(request.name),
+    storePath: app.layout.root,
+    config: request.driverConfig,
+    state: {},
+    resources: [],
+  });
+}
+
+function initialRecord(request: CreateRequest): MachineRecord {
+  return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    name: request.name,
+    driver: request.driver.name,
+    status: 'creating',
+    createdAt: new Date().toISOString(),
+    driverConfig: request.driverConfig,
+    driverState: {},
+    resources: [],
+    engine: request.engine,
+    tls: request.tls,
+  };
+}
+
+async function copyRepoKey(app: MachineApp, name: string, source: string): Promise<void> {
+  const target = app.layout.machineFile(name, 'engine-repo-key.asc');
+  await fs.copyFile(source, target);
+  await fs.chmod(target, 0o600);
+  await app.store.update(name, (r) => (r.engine.repoKeyPath = app.layout.relative(target)));
+}
+
+async function recordFailure(app: MachineApp, name: string, phase: string, err: unknown): Promise<void> {
+  await app.store
+    .update(name, (r) => {
+      r.status = 'error';
+      r.error = { phase, message: errorMessage(err), at: new Date().toISOString() };
+    })
+    .catch(() => undefined);
+}
+
+/** Removes what the driver journaled; the record stays (state error) so the user sees what happened. */
+async function rollback(app: MachineApp, name: string, _driver: Driver, progress: Progress): Promise<void> {
+  const record = await app.store.load(name).catch(() => undefined);
+  if (!record || record.resources.length === 0) return;
+  await progress
+    .phase('roll back', async () => {
+      const driver = await app.driverFor(record);
+      await driver.remove();
+      await app.store.update(name, (r) => (r.resources = []));
+    })
+    .catch((err) => progress.note('roll back', `could not remove everything: ${errorMessage(err)}; \`machine rm ${name}\` retries`));
+}
+
+function interrupted(): MachineError {
+  return new OperationError('INTERRUPTED', 'create was interrupted');
+}
+

@@ -1,0 +1,71 @@
+import type { MachineApp } from '../app';
+import type { LifecycleOperation } from '../driver';
+import { NotSupportedError } from '../errors';
+import type { MachineRecord, MachineState } from '../machine-record';
+import type { Progress } from './progress';
+import { provisionMachine } from './provision-machine';
+import { withSession } from './ssh-access';
+import { waitForState } from './wait-state';
+
+const targetState: Record<LifecycleOperation, MachineState> = {
+  start: 'Running',
+  stop: 'Stopped',
+  restart: 'Running',
+  kill: 'Stopped',
+};
+
+export interface LifecycleOutcome {
+  name: string;
+  state: MachineState;
+  /** True when the machine was already in the wanted state and nothing was done. */
+  alreadyThere: boolean;
+  certificatesReissued: boolean;
+}
+
+/**
+ * start/stop/restart/kill with the rules in one place: an operation the driver lacks is a clear
+ * NotSupported error; a machine already in the wanted state is success with a notice; after a
+ * start or restart, a changed IP gets a new server certificate before anyone connects.
+ */
+export async function runLifecycle(app: MachineApp, record: MachineRecord, operation: LifecycleOperation, progress: Progress): Promise<LifecycleOutcome> {
+  const ssh = {
+    run: (command: string) => withSession(app, record, (s) => s.exec(command)),
+  };
+  const driver = await app.driverFor(record, ssh);
+  const action = driver[operation]?.bind(driver);
+  if (!action) {
+    const hint = operation === 'start' || operation === 'kill' ? 'the generic driver manages hosts it did not make; use your provider to power them on or off' : undefined;
+    throw new NotSupportedError(driver.name, operation, hint);
+  }
+  const wanted = targetState[operation];
+  const before = await driver.state();
+  if (operation !== 'restart' && before === wanted) {
+    return { name: record.name, state: before, alreadyThere: true, certificatesReissued: false };
+  }
+  await progress.phase(operation, () => action());
+  if (operation === 'restart') {
+    // A restart passes through not-running; give the host a moment to go down before we ask.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  }
+  await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000));
+  let certificatesReissued = false;
+  if (wanted === 'Running') certificatesReissued = await reissueIfAddressChanged(app, record, await driver.ip(), progress);
+  return { name: record.name, state: wanted, alreadyThere: false, certificatesReissued };
+}
+
+async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, ip: string, progress: Progress): Promise<boolean> {
+  const { promises: fs } = await import('node:fs');
+  const { certificateCovers } = await import('../../tls');
+  const current = await fs.readFile(app.layout.machineFile(record.name, 'server.pem'), 'utf8').catch(() => undefined);
+  if (current !== undefined && certificateCovers(current, ip) && ip === record.ip) return false;
+  const updated = await app.store.update(record.name, (r) => (r.ip = ip));
+  const { waitForSsh } = await import('../../ssh/wait');
+  const { sshOptionsFor } = await import('./ssh-access');
+  const session = await waitForSsh(sshOptionsFor(app, updated), { timeoutMs: 300_000, intervalMs: 1_000 });
+  try {
+    await provisionMachine(app, updated, session, progress, { reuseServerCert: true });
+  } finally {
+    await session.close();
+  }
+  return true;
+}

@@ -1,0 +1,35 @@
+import type { MachineApp } from '../app';
+import { errorMessage } from '../errors';
+import { dockerUrl, type MachineRecord, type MachineState } from '../machine-record';
+import { engineTargetFor } from './engine-access';
+
+export interface MachineStatus {
+  state: MachineState | 'Creating' | 'Error';
+  dockerVersion?: string;
+  error?: string;
+  url?: string;
+}
+
+/**
+ * What `ls` and `status` show: the live state from the driver, and, when running, the engine's
+ * version over mutual TLS. Records still creating or failed report that without asking the driver.
+ */
+export async function probeMachine(app: MachineApp, record: MachineRecord, options: { withEngine: boolean; signal?: AbortSignal }): Promise<MachineStatus> {
+  const url = dockerUrl(record);
+  if (record.status === 'creating') return { state: 'Creating', ...(url ? { url } : {}) };
+  if (record.status === 'error') return { state: 'Error', error: `${record.error?.phase ?? 'create'}: ${record.error?.message ?? 'failed'}`, ...(url ? { url } : {}) };
+  let state: MachineState;
+  try {
+    state = await (await app.driverFor(record)).state();
+  } catch (err) {
+    return { state: 'Error', error: errorMessage(err), ...(url ? { url } : {}) };
+  }
+  if (state !== 'Running' || !options.withEngine) return { state, ...(url ? { url } : {}) };
+  try {
+    const { engineVersion } = await import('../../engine/engine-client');
+    const version = await engineVersion(await engineTargetFor(app, record), { timeoutMs: 10_000, ...(options.signal ? { signal: options.signal } : {}) });
+    return { state, dockerVersion: `v${version.Version}`, ...(url ? { url } : {}) };
+  } catch (err) {
+    return { state, dockerVersion: 'Unknown', error: errorMessage(err), ...(url ? { url } : {}) };
+  }
+}

@@ -1,0 +1,112 @@
+import { createWriteStream, promises as fs } from 'node:fs';
+import type { SshSession } from '../../ssh/client';
+import type { MachineApp } from '../app';
+import type { MachineRecord } from '../machine-record';
+import type { Progress } from './progress';
+
+export interface ProvisionOutcome {
+  engineChanged: boolean;
+  serverCertSans: string[];
+}
+
+/**
+ * Makes the host a TLS-secured engine over one open session: issues the server certificate for every
+ * address the host has, then runs the provisioning scripts. The full output goes to provision.log.
+ * `reuseServerCert` keeps the current server certificate when it still covers the host (re-provision
+ * must not rotate certificates, or dockerd would restart every time).
+ */
+export async function provisionMachine(
+  app: MachineApp,
+  record: MachineRecord,
+  session: SshSession,
+  progress: Progress,
+  options: { reuseServerCert: boolean; extraAddresses?: string[] },
+): Promise<ProvisionOutcome> {
+  const tls = await import('../../tls');
+  const { provisionHost } = await import('../../provision/runner');
+  const { layout } = app;
+
+  const sans = await progress.phase('certificates', async () => {
+    const reported = await hostAddresses(session);
+    const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
+    await tls.copyClientMaterialToMachine(layout, record.name);
+    const current = await readIfExists(layout.machineFile(record.name, 'server.pem'));
+    const stillGood = options.reuseServerCert && current !== undefined && names.every((n) => tls.certificateCovers(current, n));
+    if (!stillGood) {
+      const ca = await tls.loadCa(layout);
+      const pair = await tls.issueServerCert(ca, { keyType: record.tls.keyType, machineName: record.name, sans: names });
+      await tls.writeServerCertificate(layout, record.name, pair);
+    }
+    return names;
+  });
+
+  const [serverCertPem, serverKeyPem, caCertPem] = await Promise.all([
+    fs.readFile(layout.machineFile(record.name, 'server.pem'), 'utf8'),
+    fs.readFile(layout.machineFile(record.name, 'server-key.pem'), 'utf8'),
+    fs.readFile(layout.machineFile(record.name, 'ca.pem'), 'utf8'),
+  ]);
+  const repoKeyArmored = record.engine.repoKeyPath ? await fs.readFile(layout.resolve(record.engine.repoKeyPath), 'utf8') : undefined;
+
+  const log = createWriteStream(layout.machineFile(record.name, 'provision.log'), { flags: 'a', mode: 0o600 });
+  log.write(`--- provision ${new Date().toISOString()} ---\n`);
+  try {
+    const result = await provisionHost(
+      session,
+      {
+        machineName: record.name,
+        driverName: record.driver,
+        engine: record.engine,
+        serverCertPem,
+        serverKeyPem,
+        caCertPem,
+        ...(repoKeyArmored ? { repoKeyArmored } : {}),
+      },
+      {
+        phase: (name: string) => progress.note('provision', name),
+        log: (line: string) => log.write(line.endsWith('\n') ? line : `${line}\n`),
+      },
+    );
+    return { engineChanged: result.engineChanged, serverCertSans: sans };
+  } finally {
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
+}
+
+/**
+ * Every global address the host reports, so a client using any of them passes TLS verification.
+ * Container bridges are left out: they appear only once dockerd runs, and counting them would make
+ * the second provision re-issue the certificate and restart dockerd for nothing.
+ */
+async function hostAddresses(session: SshSession): Promise<string[]> {
+  const result = await session.exec('ip -o addr show scope global 2>/dev/null || true');
+  return parseIpAddrOutput(result.stdout);
+}
+
+export function parseIpAddrOutput(output: string): string[] {
+  const addresses: string[] = [];
+  for (const line of output.split('\n')) {
+    // "2: eth0    inet 10.0.2.15/24 brd 10.0.2.255 scope global eth0"
+    const match = /^\d+:\s+(\S+)\s+inet6?\s+([0-9a-fA-F.:]+)\//.exec(line);
+    if (!match) continue;
+    const [, iface, address] = match;
+    if (/^(docker\d*|br-|veth|docker_gwbridge|cni|flannel|cali)/.test(iface)) continue;
+    addresses.push(address);
+  }
+  return addresses;
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function isPresent(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}

@@ -1,0 +1,34 @@
+import type { MachineApp } from '../app';
+import { MachineError, OperationError, errorMessage } from '../errors';
+
+export interface RemoveOutcome {
+  name: string;
+  removed: boolean;
+  /** Set when --force removed the record although the driver could not clean everything. */
+  remoteError?: string;
+}
+
+/**
+ * Removes what the driver recorded, then the local record. Without `force`, a driver failure keeps
+ * the record so nothing is forgotten while it still exists somewhere.
+ */
+export async function removeMachine(app: MachineApp, name: string, force: boolean): Promise<RemoveOutcome> {
+  const record = await app.store.load(name);
+  let remoteError: string | undefined;
+  try {
+    const driver = await app.driverFor(record);
+    await driver.remove();
+  } catch (err) {
+    remoteError = errorMessage(err);
+    if (!force) {
+      throw new OperationError(
+        'REMOVE_FAILED',
+        `could not remove what the ${record.driver} driver made for "${name}": ${remoteError}`,
+        [`retry later, or drop the local record anyway with \`machine rm --force ${name}\``],
+        err instanceof MachineError ? err : undefined,
+      );
+    }
+  }
+  await app.store.remove(name);
+  return { name, removed: true, ...(remoteError ? { remoteError } : {}) };
+}

@@ -1,0 +1,41 @@
+import type { MachineApp } from '../app';
+import type { MachineRecord } from '../machine-record';
+import { withStoreLock } from '../store/lock';
+import { waitForEngineReady } from './engine-ready';
+import type { Progress } from './progress';
+import { provisionMachine } from './provision-machine';
+import { withSession } from './ssh-access';
+
+export interface ReprovisionOutcome {
+  name: string;
+  engineChanged: boolean;
+  dockerVersion: string;
+}
+
+/**
+ * `provision` and `regenerate-certs`: run provisioning again over one connection. Provision keeps a
+ * server certificate that still fits, so a correct host sees no change and dockerd keeps running;
+ * regenerate-certs issues a new one (and with `rotateClientCerts`, a new CA and client first).
+ */
+export async function reprovision(
+  app: MachineApp,
+  record: MachineRecord,
+  progress: Progress,
+  options: { newServerCert: boolean; rotateClientCerts?: boolean },
+): Promise<ReprovisionOutcome> {
+  if (options.rotateClientCerts) {
+    await progress.phase('rotate CA and client certificate', () =>
+      withStoreLock(app.layout.root, async () => {
+        const { rotateStoreCertificates } = await import('../../tls');
+        await rotateStoreCertificates(app.layout, record.tls.keyType);
+      }),
+    );
+  }
+  const outcome = await withSession(app, record, (session) => provisionMachine(app, record, session, progress, { reuseServerCert: !options.newServerCert }));
+  const dockerVersion = await progress.phase('engine ready', () => waitForEngineReady(app, record, 60_000));
+  await app.store.update(record.name, (r) => {
+    r.status = 'ready';
+    delete r.error;
+  });
+  return { name: record.name, engineChanged: outcome.engineChanged, dockerVersion };
+}

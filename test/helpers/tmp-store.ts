@@ -1,0 +1,27 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { MachineRecord } from '../../src/core/machine-record';
+import { RECORD_SCHEMA_VERSION } from '../../src/core/machine-record';
+
+export async function makeTempDir(prefix = 'machine-test-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export function sampleRecord(name: string, overrides: Partial<MachineRecord> = {}): MachineRecord {
+  return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    name,
+    driver: 'generic',
+    status: 'ready',
+    createdAt: '2026-11-23T00:00:00.000Z',
+    driverConfig: { ipAddress: '203.0.113.5', sshUser: 'admin', sshPort: 22, enginePort: 2376 },
+    driverState: {},
+    resources: [],
+    ip: '203.0.113.5',
+    ssh: { host: '203.0.113.5', port: 22, user: 'admin', keyPath: '/home/u/.ssh/id_ed25519' },
+    engine: { install: 'distro', port: 2376, labels: [], opts: [], env: [], insecureRegistries: [], registryMirrors: [] },
+    tls: { keyType: 'ecdsa', sans: [] },
+    ...overrides,
+  };
+}
