@@ -1,0 +1,111 @@
+#!/bin/sh
+# Puts the server certificates and the machine drop-in in place and makes dockerd listen with mutual
+# TLS. dockerd is restarted only when something changed (or ENGINE_RESTART=1), so provisioning again
+# leaves running containers alone. Restart, not start: the packages already started dockerd.
+#
+# Env:
+#   ENGINE_PORT          TCP port dockerd listens on (must match the drop-in)
+#   ENGINE_STAGING_DIR   folder holding ca.pem, server.pem, server-key.pem and 10-machine.conf
+#   ENGINE_RESTART       1 to restart even when no file changed (install-engine.sh changed packages)
+#   ENGINE_WAIT_SECONDS  how long to wait for the port after a restart (default 120)
+# Prints ::engine restarted or ::engine unchanged.
+set -eu
+# shellcheck source=SCRIPTDIR/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+DROP_IN_DIR=/etc/systemd/system/docker.service.d
+DAEMON_JSON=/etc/docker/daemon.json
+
+port=${ENGINE_PORT:?ENGINE_PORT is not set}
+staging=${ENGINE_STAGING_DIR:?ENGINE_STAGING_DIR is not set}
+wait_seconds=${ENGINE_WAIT_SECONDS:-120}
+
+main() {
+  require_root
+  case $port in '' | *[!0-9]*) die "ENGINE_PORT must be a number, not '$port'" ;; esac
+  for file in ca.pem server.pem server-key.pem 10-machine.conf; do
+    [ -s "$staging/$file" ] || die "$staging/$file is missing"
+  done
+  [ -d /run/systemd/system ] || die "systemd is not running on this host; machine configures dockerd through its systemd unit"
+  systemctl cat docker.service >/dev/null 2>&1 ||
+    die "there is no docker.service unit on this host; the engine must be installed as a systemd service"
+  refuse_daemon_json_conflicts
+
+  files_changed=0
+  mkdir -p /etc/docker "$DROP_IN_DIR"
+  chmod 0755 /etc/docker
+  install_if_changed "$staging/ca.pem" /etc/docker/ca.pem 0644
+  install_if_changed "$staging/server.pem" /etc/docker/server.pem 0644
+  install_if_changed "$staging/server-key.pem" /etc/docker/server-key.pem 0600
+  install_if_changed "$staging/10-machine.conf" "$DROP_IN_DIR/10-machine.conf" 0644
+
+  if [ "$files_changed" = 0 ] && [ "${ENGINE_RESTART:-0}" != 1 ] && ! needs_daemon_reload && systemctl is-active --quiet docker.service; then
+    log "engine: unchanged"
+    mark engine unchanged
+  else
+    phase restart-engine
+    systemctl daemon-reload
+    # Earlier failed starts count against StartLimitBurst; a fresh provision deserves a fresh budget.
+    systemctl reset-failed docker.service 2>/dev/null || true
+    systemctl restart docker.service || fail_with_journal "dockerd did not start"
+    log "engine: restarted"
+    mark engine restarted
+  fi
+  systemctl enable --quiet docker.service
+  wait_for_port
+}
+
+# dockerd refuses to start when a setting is both a flag and a daemon.json key. We do not edit the
+# user's daemon.json (it may carry things they rely on); we stop here and name the keys to remove.
+refuse_daemon_json_conflicts() {
+  [ -f "$DAEMON_JSON" ] || return 0
+  conflicts=
+  for key in hosts tls tlsverify tlscacert tlscert tlskey $(flag_keys_in_drop_in); do
+    if grep -Eq "\"$key\"[[:space:]]*:" "$DAEMON_JSON"; then
+      case " $conflicts " in *" $key "*) ;; *) conflicts="$conflicts $key" ;; esac
+    fi
+  done
+  [ -z "$conflicts" ] ||
+    die "$DAEMON_JSON sets$conflicts, which machine passes to dockerd as flags; dockerd refuses to start with both. Remove$conflicts from $DAEMON_JSON (or the matching --engine-* option) and provision again."
+}
+
+# The daemon.json keys matching the optional flags of our drop-in (labels, registries, storage, --engine-opt).
+flag_keys_in_drop_in() {
+  tr ' ' '\n' <"$staging/10-machine.conf" | sed -n \
+    -e 's/^--label$/labels/p' \
+    -e 's/^--insecure-registry$/insecure-registries/p' \
+    -e 's/^--registry-mirror$/registry-mirrors/p' \
+    -e 's/^--storage-driver$/storage-driver/p' \
+    -e 's/^"*--\([a-z0-9-]*\)=.*/\1/p' | sort -u
+}
+
+needs_daemon_reload() {
+  [ "$(systemctl show -p NeedDaemonReload --value docker.service 2>/dev/null || true)" = yes ]
+}
+
+port_listening() {
+  _hex=$(printf '%04X' "$port")
+  # /proc instead of ss or netstat: always there, and no output format to guess.
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+    awk -v port=":$_hex" '$4 == "0A" && substr($2, length($2) - 4) == port { found = 1 } END { exit !found }'
+}
+
+wait_for_port() {
+  _waited=0
+  until port_listening; do
+    if systemctl is-failed --quiet docker.service; then fail_with_journal "dockerd stopped"; fi
+    [ "$_waited" -lt "$wait_seconds" ] || fail_with_journal "dockerd is running but not listening on port $port after ${wait_seconds}s"
+    sleep 1
+    _waited=$((_waited + 1))
+  done
+  log "engine: listening on tcp port $port with TLS"
+}
+
+# The journal first and the reason last, so the end of the output (what the user sees) says what broke.
+fail_with_journal() {
+  printf -- '--- journalctl -u docker (last 30 lines) ---\n' >&2
+  journalctl -u docker.service --no-pager -n 30 >&2 2>&1 || true
+  die "$1"
+}
+
+main "$@"

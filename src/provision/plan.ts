@@ -1,0 +1,126 @@
+import type { EngineOptions } from '../core/machine-record';
+import { MachineError, UsageError } from '../core/errors';
+import { renderDockerdDropIn } from './dockerd-config';
+import type { OsRelease } from './os-release';
+import type { ScriptFile } from './script-bundle';
+
+/** What provisionHost needs from the caller; certificates are PEM text, the repo key armored text. */
+export interface ProvisionInput {
+  machineName: string;
+  driverName: string;
+  engine: EngineOptions;
+  serverCertPem: string;
+  serverKeyPem: string;
+  caCertPem: string;
+  repoKeyArmored?: string;
+}
+
+/** A key that has already been checked client-side (its fingerprint computed or compared to a pin). */
+export interface RepositoryKey {
+  armored: string;
+  fingerprint: string;
+}
+
+/** One file to put in the staging folder, by path relative to it. */
+export interface StagedFile {
+  relativePath: string;
+  content: string;
+  mode: number;
+}
+
+/** One script to run as root, with its environment. */
+export interface ScriptRun {
+  step: string;
+  script: string;
+  env: Record<string, string>;
+}
+
+export const STAGED = {
+  caCert: 'ca.pem',
+  serverCert: 'server.pem',
+  serverKey: 'server-key.pem',
+  dropIn: '10-machine.conf',
+  repoKey: 'engine-repo-key.asc',
+} as const;
+
+/** Files that exist before any script runs: the scripts, the TLS material and the repository key. */
+export function stagedFiles(input: ProvisionInput, scripts: ScriptFile[], repoKey: RepositoryKey | undefined): StagedFile[] {
+  const files: StagedFile[] = scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 }));
+  files.push(
+    { relativePath: STAGED.caCert, content: input.caCertPem, mode: 0o644 },
+    { relativePath: STAGED.serverCert, content: input.serverCertPem, mode: 0o644 },
+    { relativePath: STAGED.serverKey, content: input.serverKeyPem, mode: 0o600 },
+  );
+  if (repoKey) files.push({ relativePath: STAGED.repoKey, content: repoKey.armored, mode: 0o600 });
+  return files;
+}
+
+export function setHostnameRun(input: ProvisionInput, stagingDir: string): ScriptRun {
+  return { step: 'set-hostname', script: `${stagingDir}/set-hostname.sh`, env: { MACHINE_HOSTNAME: input.machineName } };
+}
+
+/**
+ * The environment of install-engine.sh. For `docker` the repository is Docker's, in the flavour and
+ * codename Docker publishes for this OS; for `repo` it is the user's, with the suite defaulting to the
+ * host's codename.
+ */
+export function installEngineRun(engine: EngineOptions, os: OsRelease, stagingDir: string, repoKey: RepositoryKey | undefined): ScriptRun {
+  const env: Record<string, string> = { ENGINE_INSTALL: engine.install };
+  if (engine.version) env.ENGINE_VERSION = engine.version;
+  if (engine.install === 'docker' || engine.install === 'repo') {
+    if (!repoKey) throw new Error(`internal: no repository key for --engine-install ${engine.install}`);
+    const target = dockerRepositoryTarget(os);
+    const suite = engine.repoSuite ?? target.codename;
+    if (!suite) throw noCodename(os);
+    if (engine.install === 'repo' && !engine.repoUrl) {
+      throw new UsageError('--engine-install repo needs --engine-repo-url', ['give the apt repository URL and its key: --engine-repo-url URL --engine-repo-key FILE.asc']);
+    }
+    env.ENGINE_REPO_URL = engine.install === 'repo' && engine.repoUrl ? engine.repoUrl : `https://download.docker.com/linux/${target.flavour}`;
+    env.ENGINE_REPO_SUITE = suite;
+    env.ENGINE_REPO_COMPONENT = engine.repoComponent ?? 'stable';
+    env.ENGINE_REPO_KEY_FILE = `${stagingDir}/${STAGED.repoKey}`;
+    env.ENGINE_REPO_KEY_FINGERPRINT = repoKey.fingerprint;
+    env.OS_ID = target.flavour;
+    if (target.codename) env.OS_CODENAME = target.codename;
+  }
+  return { step: 'install-engine', script: `${stagingDir}/install-engine.sh`, env };
+}
+
+/** The drop-in (rendered now that the host told us where dockerd is) and the run that installs it. */
+export function configureEngineRun(
+  input: ProvisionInput,
+  stagingDir: string,
+  dockerdPath: string,
+  packagesChanged: boolean,
+): { dropIn: StagedFile; run: ScriptRun } {
+  const content = renderDockerdDropIn({ engine: input.engine, driverName: input.driverName, dockerdPath });
+  const env: Record<string, string> = { ENGINE_PORT: String(input.engine.port), ENGINE_STAGING_DIR: stagingDir };
+  if (packagesChanged) env.ENGINE_RESTART = '1';
+  return {
+    dropIn: { relativePath: STAGED.dropIn, content, mode: 0o644 },
+    run: { step: 'configure-engine', script: `${stagingDir}/configure-engine.sh`, env },
+  };
+}
+
+export type DockerRepoFlavour = 'debian' | 'ubuntu' | 'raspbian';
+
+/**
+ * Docker publishes repositories per distribution and codename. Derivatives use their parent's: Mint and
+ * Pop!_OS name their Ubuntu base in UBUNTU_CODENAME, LMDE its Debian base in DEBIAN_CODENAME.
+ */
+export function dockerRepositoryTarget(os: OsRelease): { flavour: DockerRepoFlavour; codename?: string } {
+  if (os.id === 'debian' || os.id === 'ubuntu' || os.id === 'raspbian') return withCodename(os.id, os.versionCodename);
+  if (os.idLike.includes('ubuntu')) return withCodename('ubuntu', os.ubuntuCodename ?? os.versionCodename);
+  return withCodename('debian', os.debianCodename ?? os.versionCodename);
+}
+
+function withCodename(flavour: DockerRepoFlavour, codename: string | undefined): { flavour: DockerRepoFlavour; codename?: string } {
+  return codename ? { flavour, codename } : { flavour };
+}
+
+function noCodename(os: OsRelease): MachineError {
+  return new MachineError(`cannot tell which release of Docker's repository fits ${os.prettyName ?? os.id}: /etc/os-release has no VERSION_CODENAME`, {
+    code: 'UNSUPPORTED_OS',
+    suggestions: ['name the suite with --engine-repo-suite (e.g. bookworm)', "or use the distribution's engine: --engine-install distro"],
+  });
+}

@@ -1,0 +1,209 @@
+import { errorMessage, MachineError } from '../core/errors';
+import type { RemoteSession } from '../ssh/session';
+import { validateEngineOptions } from './dockerd-config';
+import { detectProvisioner, parseOsRelease, type OsRelease } from './os-release';
+import {
+  configureEngineRun,
+  installEngineRun,
+  setHostnameRun,
+  stagedFiles,
+  type ProvisionInput,
+  type ScriptRun,
+  type StagedFile,
+} from './plan';
+import { rootScriptCommand, shellQuote } from './remote-command';
+import { resolveRepositoryKey } from './repository-key';
+import { readProvisionScripts } from './script-bundle';
+import { LineSplitter, ScriptOutput } from './script-output';
+
+export type { ProvisionInput } from './plan';
+
+export interface ProvisionEvents {
+  /** A step starts; elapsedMs is the time since provisioning began. Script sub-steps (apt-update...) too. */
+  phase(name: string, elapsedMs: number): void;
+  /** Every line the host printed, plus a header per script; the caller writes them to provision.log. */
+  log(line: string): void;
+}
+
+export interface ProvisionResult {
+  os: OsRelease;
+  /** dockerd was restarted (something changed); false when re-provisioning found everything in place. */
+  engineChanged: boolean;
+  dockerdPath: string;
+}
+
+/** Lines of script output quoted in an error: enough for the journal excerpt configure-engine prints. */
+const ERROR_TAIL_LINES = 30;
+
+/**
+ * Makes a Debian-family host a TLS-secured docker engine over one open SSH session: checks sudo, reads
+ * /etc/os-release, uploads scripts, certificates and keys to a private staging folder, runs
+ * set-hostname, install-engine and configure-engine as root, and removes the staging folder whatever
+ * happens. Everything that can be checked locally (engine options, keys) is checked before the host
+ * is touched.
+ */
+export async function provisionHost(session: RemoteSession, input: ProvisionInput, events: ProvisionEvents): Promise<ProvisionResult> {
+  const started = Date.now();
+  const phase = (name: string): void => events.phase(name, Date.now() - started);
+
+  validateEngineOptions(input.engine);
+  const repoKey = await resolveRepositoryKey(input.engine, input.repoKeyArmored);
+  const scripts = await readProvisionScripts();
+
+  phase('check-sudo');
+  const userIsRoot = await checkSudo(session);
+
+  phase('detect-os');
+  const os = await readOsRelease(session);
+  const provisioner = detectProvisioner(os);
+  events.log(`os: ${os.prettyName ?? os.id} (ID=${os.id} ID_LIKE=${os.idLike.join(' ')}), provisioner ${provisioner}`);
+
+  phase('upload');
+  const stagingDir = await makeStagingDir(session);
+  try {
+    // Planned before uploading so a usage problem (no codename, no repo URL) stops before any change.
+    const installRun = installEngineRun(input.engine, os, stagingDir, repoKey);
+    await upload(session, stagingDir, stagedFiles(input, scripts, repoKey));
+
+    const runner = new ScriptRunner(session, userIsRoot, events, phase);
+    await runner.run(setHostnameRun(input, stagingDir));
+    const install = await runner.run(installRun);
+    const dockerdPath = install.marker('dockerd')?.value;
+    if (!dockerdPath) throw stepFailed('install-engine', 'the script did not report where dockerd is', install.tail());
+
+    const configure = configureEngineRun(input, stagingDir, dockerdPath, install.has('changed', 'packages'));
+    await upload(session, stagingDir, [configure.dropIn]);
+    const configured = await runner.run(configure.run);
+    return { os, engineChanged: configured.has('engine', 'restarted'), dockerdPath };
+  } catch (err) {
+    throw err instanceof MachineError ? err : stepFailed('provision', errorMessage(err), [], err);
+  } finally {
+    await removeStagingDir(session, stagingDir, events);
+  }
+}
+
+/** True when the SSH user is root (no sudo needed); otherwise sudo must work without a password. */
+async function checkSudo(session: RemoteSession): Promise<boolean> {
+  const uid = await session.exec('id -u');
+  if (uid.code === 0 && uid.stdout.trim() === '0') return true;
+  const sudo = await session.exec('sudo -n true');
+  if (sudo.code === 0) return false;
+  const user = (await session.exec('id -un')).stdout.trim() || 'the SSH user';
+  const detail = sudo.stderr.trim() || sudo.stdout.trim() || `sudo exited with ${sudo.code}`;
+  throw new MachineError(`user ${user} needs passwordless sudo on the host: ${detail}`, {
+    code: 'NO_SUDO',
+    suggestions: [
+      `on the host, as root: echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/${user}`,
+      'or connect as root',
+    ],
+  });
+}
+
+async function readOsRelease(session: RemoteSession): Promise<OsRelease> {
+  for (const file of ['/etc/os-release', '/usr/lib/os-release']) {
+    try {
+      return parseOsRelease((await session.readFile(file)).toString('utf8'));
+    } catch {
+      // os-release(5): fall back to /usr/lib/os-release when /etc/os-release is missing
+    }
+  }
+  throw new MachineError('cannot read /etc/os-release on the host, so its OS is unknown', { code: 'UNSUPPORTED_OS' });
+}
+
+async function makeStagingDir(session: RemoteSession): Promise<string> {
+  const made = await session.exec('mktemp -d');
+  const dir = made.stdout.trim();
+  if (made.code !== 0 || !/^\/[A-Za-z0-9._/-]+$/.test(dir)) {
+    throw stepFailed('upload', `mktemp -d failed on the host: ${made.stderr.trim() || dir}`, []);
+  }
+  const lib = await session.exec(`mkdir ${shellQuote(`${dir}/lib`)}`);
+  if (lib.code !== 0) throw stepFailed('upload', `cannot create ${dir}/lib: ${lib.stderr.trim()}`, []);
+  return dir;
+}
+
+async function upload(session: RemoteSession, stagingDir: string, files: StagedFile[]): Promise<void> {
+  for (const file of files) {
+    await session.writeFile(`${stagingDir}/${file.relativePath}`, file.content, file.mode);
+  }
+}
+
+/** Best effort: a failed cleanup must not hide the real error, but it is logged. */
+async function removeStagingDir(session: RemoteSession, stagingDir: string, events: ProvisionEvents): Promise<void> {
+  try {
+    const removed = await session.exec(`rm -rf -- ${shellQuote(stagingDir)}`);
+    if (removed.code !== 0) events.log(`warning: could not remove ${stagingDir}: ${removed.stderr.trim()}`);
+  } catch (err) {
+    events.log(`warning: could not remove ${stagingDir}: ${errorMessage(err)}`);
+  }
+}
+
+/** Runs scripts as root over the session, streaming their output and turning failures into errors. */
+class ScriptRunner {
+  constructor(
+    private readonly session: RemoteSession,
+    private readonly userIsRoot: boolean,
+    private readonly events: ProvisionEvents,
+    private readonly phase: (name: string) => void,
+  ) {}
+
+  async run(run: ScriptRun): Promise<ScriptOutput> {
+    this.phase(run.step);
+    const command = rootScriptCommand(run.script, run.env, this.userIsRoot);
+    this.events.log(`--- ${run.step}: ${command}`);
+    const output = new ScriptOutput(
+      (line) => this.events.log(line),
+      (marker) => {
+        if (marker.name === 'phase' && marker.value !== '') this.phase(marker.value);
+      },
+      ERROR_TAIL_LINES,
+    );
+    const stdout = new LineSplitter((line) => output.line(line));
+    const stderr = new LineSplitter((line) => output.line(line));
+    let streamed = false;
+    let result;
+    try {
+      result = await this.session.exec(command, {
+        onStdout: (chunk) => {
+          streamed = true;
+          stdout.push(chunk);
+        },
+        onStderr: (chunk) => {
+          streamed = true;
+          stderr.push(chunk);
+        },
+      });
+    } catch (err) {
+      throw stepFailed(run.step, errorMessage(err), output.tail(), err);
+    } finally {
+      stdout.end();
+      stderr.end();
+    }
+    // A session that does not stream still returns the output; use it then.
+    if (!streamed) {
+      for (const text of [result.stdout, result.stderr]) {
+        const splitter = new LineSplitter((line) => output.line(line));
+        splitter.push(Buffer.from(text, 'utf8'));
+        splitter.end();
+      }
+    }
+    if (result.code !== 0) {
+      const reason = lastErrorLine(output.tail()) ?? `exit status ${result.code}`;
+      throw stepFailed(run.step, reason, output.tail());
+    }
+    return output;
+  }
+}
+
+function lastErrorLine(lines: string[]): string | undefined {
+  const line = [...lines].reverse().find((l) => l.startsWith('error: '));
+  return line?.slice('error: '.length);
+}
+
+function stepFailed(step: string, reason: string, tail: string[], cause?: unknown): MachineError {
+  const excerpt = tail.length > 0 ? `\n--- last ${tail.length} lines of output ---\n${tail.join('\n')}` : '';
+  return new MachineError(`provisioning failed at ${step}: ${reason}${excerpt}`, {
+    code: 'PROVISION_FAILED',
+    suggestions: ['the full output is in the machine folder: provision.log', 'fix the cause and run `machine provision NAME` again: it is safe to repeat'],
+    cause,
+  });
+}

@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { renderDockerdDropIn } from '../../src/provision/dockerd-config';
+import { runInSandbox, sandboxAvailable } from './sandbox';
+
+const SCRIPT = path.join(__dirname, '../../provision-scripts/configure-engine.sh');
+const describeReal = sandboxAvailable() ? describe : describe.skip;
+
+/**
+ * The real configure-engine.sh in a namespace sandbox. Only systemd is stood in for: a `systemctl` on
+ * PATH whose `restart` starts a TCP listener on the port, so the script's change detection, file modes,
+ * daemon.json check and port wait all run for real. dockerd itself runs in the lead's VM tests.
+ */
+const FAKE_SYSTEMCTL = `#!/bin/sh
+echo "systemctl $*" >> "$WORK/systemctl.log"
+case "$1" in
+  cat|daemon-reload|reset-failed|enable) exit 0 ;;
+  show) echo no ;;
+  is-active) [ -f "$WORK/listener.pid" ] && kill -0 "$(cat "$WORK/listener.pid")" 2>/dev/null ;;
+  is-failed) exit 1 ;;
+  restart)
+    [ -z "\${FAIL_RESTART:-}" ] || exit 1
+    [ ! -f "$WORK/listener.pid" ] || kill "$(cat "$WORK/listener.pid")" 2>/dev/null || true
+    node -e "require('net').createServer().listen(Number(process.env.ENGINE_PORT), '0.0.0.0')" >/dev/null 2>&1 &
+    echo $! > "$WORK/listener.pid" ;;
+  *) exit 0 ;;
+esac
+`;
+
+describeReal('configure-engine.sh', () => {
+  let work: string;
+  let staging: string;
+
+  beforeEach(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'machine-configure-'));
+    staging = path.join(work, 'staging');
+    mkdirSync(path.join(work, 'bin'));
+    mkdirSync(staging);
+    writeFileSync(path.join(work, 'bin/systemctl'), FAKE_SYSTEMCTL, { mode: 0o755 });
+    writeFileSync(path.join(work, 'bin/journalctl'), '#!/bin/sh\necho "dockerd[42]: fake journal line"\n', { mode: 0o755 });
+    writeFileSync(path.join(staging, 'ca.pem'), 'CA\n');
+    writeFileSync(path.join(staging, 'server.pem'), 'SERVER\n');
+    writeFileSync(path.join(staging, 'server-key.pem'), 'KEY\n');
+    const engine = { install: 'none' as const, port: 2376, labels: ['a=b'], opts: ['log-driver=none'], env: [], insecureRegistries: [], registryMirrors: [] };
+    writeFileSync(path.join(staging, '10-machine.conf'), renderDockerdDropIn({ engine, driverName: 'generic', dockerdPath: '/usr/sbin/dockerd' }));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  function run(steps: string, env: Record<string, string> = {}) {
+    const setup = 'mkdir -p /run/systemd/system';
+    const body = `${steps}; status=$?; [ ! -f "$WORK/listener.pid" ] || kill "$(cat "$WORK/listener.pid")" 2>/dev/null; exit $status`;
+    return runInSandbox(work, setup, ['sh', '-c', body], {
+      PATH: `${path.join(work, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      WORK: work,
+      SCRIPT,
+      ENGINE_PORT: '2376',
+      ENGINE_STAGING_DIR: staging,
+      ENGINE_WAIT_SECONDS: '20',
+      ...env,
+    });
+  }
+
+  it('installs certificates and drop-in, restarts once, then leaves dockerd alone', () => {
+    const result = run(
+      [
+        'sh "$SCRIPT"',
+        'echo "=== second"',
+        'sh "$SCRIPT"',
+        'echo "=== modes $(stat -c %a /etc/docker/server-key.pem) $(stat -c %a /etc/docker/ca.pem) $(stat -c %a /etc/systemd/system/docker.service.d/10-machine.conf)"',
+        'echo "=== rotated"',
+        'echo SERVER2 > "$ENGINE_STAGING_DIR/server.pem"',
+        'sh "$SCRIPT"',
+        'cat /etc/docker/server.pem',
+      ].join(' && '),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const [first, second, rotated] = result.stdout.split(/=== (?:second|rotated)\n/);
+    expect(first).toContain('updated /etc/docker/server-key.pem');
+    expect(first).toContain('::engine restarted');
+    expect(first).toContain('engine: listening on tcp port 2376 with TLS');
+    expect(second).toContain('engine: unchanged\n::engine unchanged');
+    expect(second).not.toContain('updated');
+    expect(second).toContain('=== modes 600 644 644');
+    expect(rotated).toBe('updated /etc/docker/server.pem\n::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\nSERVER2\n');
+  });
+
+  it('restarts when asked even if no file changed (packages were installed)', () => {
+    const result = run('sh "$SCRIPT" >/dev/null && ENGINE_RESTART=1 sh "$SCRIPT"');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('::engine restarted');
+  });
+
+  it('refuses a daemon.json that sets hosts or a flag we pass, and names the keys', () => {
+    const result = run(`mkdir -p /etc/docker && printf '{\\n  "hosts": ["fd://"],\\n  "log-driver": "json-file"\\n}\\n' > /etc/docker/daemon.json && sh "$SCRIPT"`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: \/etc\/docker\/daemon.json sets hosts log-driver, which machine passes to dockerd as flags/);
+  });
+
+  it('prints the journal and fails when dockerd does not start', () => {
+    const result = run('sh "$SCRIPT"', { FAIL_RESTART: '1' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('--- journalctl -u docker (last 30 lines) ---\ndockerd[42]: fake journal line\nerror: dockerd did not start\n');
+  });
+});
