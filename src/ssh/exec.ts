@@ -1,0 +1,66 @@
+import type { Client, ClientChannel } from 'ssh2';
+import { OperationError, errorMessage } from '../core/errors';
+import { exitCodeOf } from './exit-status';
+import type { ExecOptions, ExecResult } from './session';
+import { withEnvironment } from './shell-quote';
+
+/** Opens an exec channel; failures to open one (the connection is gone, sshd refused) become MachineErrors. */
+export function openExecChannel(client: Client, command: string, machineName: string, pty?: { term: string; cols: number; rows: number }): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error): void =>
+      reject(new OperationError('SSH_EXEC_FAILED', `cannot run a command on machine "${machineName}": ${errorMessage(err)}`, [], err));
+    const callback = (err: Error | undefined, channel: ClientChannel): void => (err ? fail(err) : resolve(channel));
+    try {
+      if (pty) client.exec(command, { pty }, callback);
+      else client.exec(command, callback);
+    } catch (err) {
+      // ssh2 throws instead of calling back when the connection is already closed.
+      fail(err as Error);
+    }
+  });
+}
+
+/**
+ * Waits for a channel to close and returns the command's exit code. A channel that closes without
+ * an exit status means the connection dropped mid-command: that is an error, not a code.
+ */
+export function exitCodeWhenClosed(channel: ClientChannel, what: string, machineName: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let code: number | undefined;
+    channel.on('exit', (exitCode: number | null, signalName?: string) => {
+      code = exitCodeOf(exitCode, signalName);
+    });
+    channel.on('close', () => {
+      if (code === undefined) {
+        reject(new OperationError('SSH_CONNECTION_LOST', `the SSH connection to machine "${machineName}" closed before ${what} finished`));
+      } else {
+        resolve(code);
+      }
+    });
+  });
+}
+
+/** Runs one command, collecting its output (and streaming it to the callbacks as it comes). */
+export async function execCommand(client: Client, command: string, machineName: string, options: ExecOptions = {}): Promise<ExecResult> {
+  const channel = await openExecChannel(client, withEnvironment(command, options.env), machineName);
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  channel.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    options.onStdout?.(chunk);
+  });
+  channel.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    options.onStderr?.(chunk);
+  });
+  const code = exitCodeWhenClosed(channel, `\`${command}\``, machineName);
+  // Always send EOF: a command that reads stdin must not wait for input that will never come.
+  if (options.stdin === undefined) channel.end();
+  else channel.end(options.stdin);
+  return {
+    code: await code,
+    // Decoded once at the end so a multi-byte character split across chunks stays whole.
+    stdout: Buffer.concat(stdout).toString('utf8'),
+    stderr: Buffer.concat(stderr).toString('utf8'),
+  };
+}

@@ -1,0 +1,28 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { utils } from 'ssh2';
+import { writeFileAtomic } from '../core/fs-atomic';
+
+export interface MachineKeyPair {
+  privateKeyPath: string;
+  /** One OpenSSH authorized_keys line: `ssh-ed25519 AAAA... machine`. */
+  publicKey: string;
+}
+
+/** The comment in the public key line, so a user reading authorized_keys on the host sees who put it there. */
+const KEY_COMMENT = 'machine';
+
+/**
+ * Makes the machine's own SSH key: `id_ed25519` (0600, OpenSSH private key format, so `ssh -i` works
+ * too) and `id_ed25519.pub` (0644) in `dir`. Each file is written atomically, the private key first,
+ * so a crash never leaves a public key whose private half is missing.
+ */
+export async function generateMachineKeyPair(dir: string): Promise<MachineKeyPair> {
+  const pair = utils.generateKeyPairSync('ed25519', { comment: KEY_COMMENT });
+  const privateKeyPath = path.join(dir, 'id_ed25519');
+  const publicKey = pair.public.trim();
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(privateKeyPath, pair.private, 0o600);
+  await writeFileAtomic(`${privateKeyPath}.pub`, `${publicKey}\n`, 0o644);
+  return { privateKeyPath, publicKey };
+}
