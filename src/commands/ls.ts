@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import type { LsRow } from '../core/listing/ls-row';
-import type { MachineRecord } from '../core/machine-record';
+import { dockerUrl, type MachineRecord } from '../core/machine-record';
+import { findActiveMachine } from '../engine/active';
 
 export default class Ls extends MachineCommand<typeof Ls> {
   static override summary = 'list machines';
@@ -28,7 +29,10 @@ export default class Ls extends MachineCommand<typeof Ls> {
     const filter = parseFilters(flags.filter ?? []);
     const records = await this.loadAll();
     const needsLiveState = !flags.quiet || (flags.filter ?? []).some((f) => f.toLowerCase().startsWith('state='));
-    const rows = await collectRows(records, (record, signal) => this.row(record, needsLiveState, !flags.quiet, signal), { timeoutMs: flags.timeout * 1000 });
+    const rows = await collectRows(records, (record, signal) => this.row(record, needsLiveState, !flags.quiet, signal), {
+      timeoutMs: flags.timeout * 1000,
+      fallbackRow: (record) => this.baseRow(record),
+    });
     const shown = sortRows(rows.filter((row) => matchesFilter(row, filter)));
     if (!this.jsonEnabled()) {
       if (flags.quiet) for (const row of shown) this.log(row.name);
@@ -43,9 +47,17 @@ export default class Ls extends MachineCommand<typeof Ls> {
   }
 
   private async row(record: MachineRecord, live: boolean, withEngine: boolean, signal: AbortSignal): Promise<LsRow> {
-    const { findActiveMachine } = await import('../engine/active');
-    const { dockerUrl } = await import('../core/machine-record');
-    const base: LsRow = {
+    const base = this.baseRow(record);
+    if (!live) return base;
+    const { probeMachine } = await import('../core/services/probe-machine');
+    const started = Date.now();
+    const status = await probeMachine(this.app, record, { withEngine, signal });
+    return { ...base, state: status.state, docker: status.dockerVersion ?? '', errors: status.error ?? '', responseMs: Date.now() - started };
+  }
+
+  /** What is known without asking anyone: also what a machine that timed out shows. */
+  private baseRow(record: MachineRecord): LsRow {
+    return {
       name: record.name,
       active: findActiveMachine([record], process.env.DOCKER_HOST) ? '*' : '-',
       driver: record.driver,
@@ -55,10 +67,5 @@ export default class Ls extends MachineCommand<typeof Ls> {
       errors: '',
       labels: record.engine.labels,
     };
-    if (!live) return base;
-    const { probeMachine } = await import('../core/services/probe-machine');
-    const started = Date.now();
-    const status = await probeMachine(this.app, record, { withEngine, signal });
-    return { ...base, state: status.state, docker: status.dockerVersion ?? '', errors: status.error ?? '', responseMs: Date.now() - started };
   }
 }

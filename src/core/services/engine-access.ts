@@ -2,14 +2,8 @@ import { promises as fs } from 'node:fs';
 import type { MachineApp } from '../app';
 import { OperationError } from '../errors';
 import type { MachineRecord } from '../machine-record';
+import type { EngineTarget } from '../../engine/engine-client';
 
-export interface EngineTarget {
-  host: string;
-  port: number;
-  caPem: string;
-  certPem: string;
-  keyPem: string;
-}
 
 /** The client side of the machine's mutual TLS: where dockerd is and the certificates to present. */
 export async function engineTargetFor(app: MachineApp, record: MachineRecord): Promise<EngineTarget> {
@@ -18,5 +12,5 @@ export async function engineTargetFor(app: MachineApp, record: MachineRecord): P
   const port = record.dockerEndpoint?.port ?? record.engine.port;
   const read = (file: 'ca.pem' | 'cert.pem' | 'key.pem') => fs.readFile(app.layout.machineFile(record.name, file), 'utf8');
   const [caPem, certPem, keyPem] = await Promise.all([read('ca.pem'), read('cert.pem'), read('key.pem')]);
-  return { host, port, caPem, certPem, keyPem };
+  return { host, port, caPem, certPem, keyPem, machineName: record.name };
 }

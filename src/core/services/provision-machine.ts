@@ -1,3 +1,4 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import type { SshSession } from '../../ssh/client';
 import type { MachineApp } from '../app';
@@ -31,7 +32,13 @@ export async function provisionMachine(
     const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
     await tls.copyClientMaterialToMachine(layout, record.name);
     const current = await readIfExists(layout.machineFile(record.name, 'server.pem'));
-    const stillGood = options.reuseServerCert && current !== undefined && names.every((n) => tls.certificateCovers(current, n));
+    const currentKey = await readIfExists(layout.machineFile(record.name, 'server-key.pem'));
+    const stillGood =
+      options.reuseServerCert &&
+      current !== undefined &&
+      currentKey !== undefined &&
+      keyMatches(current, currentKey) &&
+      names.every((n) => tls.certificateCovers(current, n));
     if (!stillGood) {
       const ca = await tls.loadCa(layout);
       const pair = await tls.issueServerCert(ca, { keyType: record.tls.keyType, machineName: record.name, sans: names });
@@ -93,6 +100,15 @@ export function parseIpAddrOutput(output: string): string[] {
     addresses.push(address);
   }
   return addresses;
+}
+
+/** A crash between writing the certificate and its key must not leave a pair dockerd cannot use. */
+function keyMatches(certPem: string, keyPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {

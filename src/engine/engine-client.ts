@@ -1,0 +1,209 @@
+import type { IncomingMessage } from 'node:http';
+import { MachineError } from '../core/errors';
+import { engineError, translateEngineError } from './engine-errors';
+
+/**
+ * Talking to dockerd over mutual TLS: we present the client certificate, and trust the server only
+ * if our CA signed it for this address. node:https loads inside the request so that importing this
+ * module costs nothing on commands that never call the engine.
+ */
+
+export interface EngineTarget {
+  host: string;
+  port: number;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  /** Name to check the server certificate against, when not the host (e.g. a forwarded port on 127.0.0.1). */
+  serverName?: string;
+  /** Only for messages: lets suggestions name the machine (`machine regenerate-certs dev1`). */
+  machineName?: string;
+}
+
+export interface EngineRequestOptions {
+  /** Budget for the whole exchange: connect, handshake, response. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface EngineResponse {
+  status: number;
+  body: string;
+}
+
+export interface EngineVersion {
+  Version: string;
+  ApiVersion: string;
+  Os: string;
+  Arch: string;
+  KernelVersion?: string;
+}
+
+/** Engine answers are small; anything larger is not dockerd and is cut off rather than buffered. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function engineAddress(target: Pick<EngineTarget, 'host' | 'port'>): string {
+  return `tcp://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+}
+
+export async function engineRequest(target: EngineTarget, path: string, options: EngineRequestOptions): Promise<EngineResponse> {
+  const address = engineAddress(target);
+  if (options.signal?.aborted) throw aborted(address, options.signal);
+  const https = await import('node:https');
+  return new Promise<EngineResponse>((resolve, reject) => {
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const request = https.request({
+      host: target.host,
+      port: target.port,
+      path,
+      method: 'GET',
+      ca: target.caPem,
+      cert: target.certPem,
+      key: target.keyPem,
+      ...(target.serverName ? { servername: target.serverName } : {}),
+      // A fresh connection per request: no pooled socket keeps the process alive afterwards.
+      agent: false,
+      headers: { Accept: 'application/json' },
+    });
+    const timer = setTimeout(() => {
+      finish(() => reject(engineError('ENGINE_TIMEOUT', `the engine at ${address} did not answer within ${seconds(options.timeoutMs)}`, timeoutSuggestions(target))));
+      request.destroy();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      finish(() => reject(aborted(address, options.signal)));
+      request.destroy();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let afterHandshake = false;
+    request.on('socket', (socket) => socket.once('secureConnect', () => (afterHandshake = true)));
+    request.on('error', (err) => finish(() => reject(translateEngineError(err, address, target.machineName, { afterHandshake }))));
+    request.on('response', (response) => {
+      readBody(response).then(
+        (body) => finish(() => resolve({ status: response.statusCode ?? 0, body })),
+        (err: unknown) => finish(() => reject(translateEngineError(err, address, target.machineName))),
+      );
+    });
+    request.end();
+  });
+}
+
+/** GET /_ping: the engine is up and accepts our certificate when it answers 200 "OK". */
+export async function pingEngine(target: EngineTarget, options: EngineRequestOptions): Promise<void> {
+  const response = await engineRequest(target, '/_ping', options);
+  if (response.status !== 200 || response.body.trim() !== 'OK') {
+    throw engineError('ENGINE_BAD_RESPONSE', `the engine at ${engineAddress(target)} answered /_ping with ${response.status} ${JSON.stringify(response.body.slice(0, 200))}`);
+  }
+}
+
+/** GET /version, without an API version prefix so any engine answers (docker-machine pinned /v1.15). */
+export async function engineVersion(target: EngineTarget, options: EngineRequestOptions): Promise<EngineVersion> {
+  const address = engineAddress(target);
+  const response = await engineRequest(target, '/version', options);
+  if (response.status !== 200) {
+    throw engineError('ENGINE_BAD_RESPONSE', `the engine at ${address} answered /version with ${response.status} ${JSON.stringify(response.body.slice(0, 200))}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch (err) {
+    throw engineError('ENGINE_BAD_RESPONSE', `the engine at ${address} answered /version with something that is not JSON`, [], err);
+  }
+  return asEngineVersion(parsed, address);
+}
+
+export interface WaitForEngineOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Pings until the engine answers or the time is up. Every failure is retried (dockerd may still be
+ * restarting with its new certificate); when time runs out, a certificate problem is reported as
+ * such, anything else as ENGINE_TIMEOUT carrying the last error.
+ */
+export async function waitForEngine(target: EngineTarget, options: WaitForEngineOptions): Promise<void> {
+  const address = engineAddress(target);
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    try {
+      await pingEngine(target, { timeoutMs: remaining, ...(options.signal ? { signal: options.signal } : {}) });
+      return;
+    } catch (err) {
+      if (err instanceof MachineError && err.code === 'ENGINE_ABORTED') throw err;
+      // An attempt cut short by the deadline says less than the failure before it: keep that one.
+      const cutShort = err instanceof MachineError && err.code === 'ENGINE_TIMEOUT' && Date.now() >= deadline;
+      if (!cutShort || lastError === undefined) lastError = err;
+    }
+    await pause(Math.min(options.intervalMs, Math.max(0, deadline - Date.now())), options.signal, address);
+  }
+  if (lastError instanceof MachineError && lastError.code === 'ENGINE_TLS_FAILED') throw lastError;
+  const last = lastError instanceof Error ? `: ${lastError.message}` : '';
+  throw engineError('ENGINE_TIMEOUT', `the engine at ${address} was not ready within ${seconds(options.timeoutMs)}${last}`, timeoutSuggestions(target), lastError);
+}
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        response.destroy(new Error(`response larger than ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+    response.on('aborted', () => reject(new Error('the connection closed before the response ended')));
+  });
+}
+
+function asEngineVersion(value: unknown, address: string): EngineVersion {
+  const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
+  const version = text('Version');
+  const apiVersion = text('ApiVersion');
+  if (!version || !apiVersion) throw engineError('ENGINE_BAD_RESPONSE', `the engine at ${address} answered /version without Version and ApiVersion`);
+  const kernel = text('KernelVersion');
+  return { Version: version, ApiVersion: apiVersion, Os: text('Os') ?? '', Arch: text('Arch') ?? '', ...(kernel ? { KernelVersion: kernel } : {}) };
+}
+
+function pause(ms: number, signal: AbortSignal | undefined, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(aborted(address, signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(aborted(address, signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function aborted(address: string, signal: AbortSignal | undefined): MachineError {
+  return engineError('ENGINE_ABORTED', `the request to the engine at ${address} was cancelled`, [], signal?.reason);
+}
+
+function timeoutSuggestions(target: EngineTarget): string[] {
+  const name = target.machineName ?? 'NAME';
+  return [`check that the machine is running: machine status ${name}`, 'check that a firewall or security group lets the client reach the engine port'];
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
