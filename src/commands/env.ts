@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { machineNameArg } from '../cli/machine-arg';
 import { UsageError } from '../core/errors';
+import { SHELLS } from '../engine/shells';
 
 export interface EnvResult {
   shell: string;
@@ -9,7 +10,6 @@ export interface EnvResult {
   unset: string[];
 }
 
-const shells = ['bash', 'zsh', 'sh', 'fish', 'powershell', 'cmd', 'tcsh', 'emacs', 'nushell'] as const;
 
 export default class Env extends MachineCommand<typeof Env> {
   static override summary = 'print the shell commands that point docker at a machine';
@@ -18,7 +18,7 @@ export default class Env extends MachineCommand<typeof Env> {
   static override enableJsonFlag = true;
   static override args = machineNameArg;
   static override flags = {
-    shell: Flags.option({ options: shells, description: 'shell to print for (detected when omitted)' })(),
+    shell: Flags.option({ options: SHELLS, description: 'shell to print for (detected when omitted)' })(),
     unset: Flags.boolean({ char: 'u', description: 'print the commands that undo env' }),
     'no-proxy': Flags.boolean({ description: "add the machine's address to NO_PROXY" }),
   };
@@ -26,21 +26,12 @@ export default class Env extends MachineCommand<typeof Env> {
   async run(): Promise<EnvResult> {
     const { flags, args } = this;
     const { detectShell } = await import('../engine/shell-detect');
-    const { renderEnvScript } = await import('../engine/env-script');
-    const { dockerEnvironment, dockerEnvUnsetNames } = await import('../engine/docker-env');
+    const { envOutput } = await import('../cli/env-output');
     const shell = flags.shell ?? detectShell();
     if (!shell) throw new UsageError('cannot tell which shell you use ($SHELL is empty)', [`name it: ${this.config.bin} env --shell bash`]);
-
-    if (flags.unset) {
-      if (args.name) throw new UsageError('--unset takes no machine name');
-      const unset = dockerEnvUnsetNames(flags['no-proxy']);
-      this.emit(renderEnvScript({ shell, set: [], unset, hintCommand: `${this.config.bin} env --unset` }));
-      return { shell, set: {}, unset };
-    }
-    const record = await this.app.record(args.name);
-    const { set } = dockerEnvironment(record, this.app.layout, { noProxy: flags['no-proxy'], currentEnv: process.env });
-    this.emit(renderEnvScript({ shell, set, unset: [], hintCommand: `${this.config.bin} env ${record.name}` }));
-    return { shell, set: Object.fromEntries(set), unset: [] };
+    const output = await envOutput(this.app, { ...(args.name ? { name: args.name } : {}), shell, unset: flags.unset, noProxy: flags['no-proxy'], bin: this.config.bin });
+    this.emit(output.script);
+    return { shell, set: Object.fromEntries(output.set), unset: output.unset };
   }
 
   private emit(script: string): void {

@@ -1,5 +1,4 @@
 import type { Driver, DriverEnvironment, RemoteRunner } from './driver';
-import { findDriver } from './drivers';
 import { MachineError, UsageError } from './errors';
 import type { MachineRecord } from './machine-record';
 import { MachineStore } from './store/machine-store';
@@ -32,6 +31,9 @@ export class MachineApp {
 
   /** Loads the driver implementation for a stored machine. */
   async driverFor(record: MachineRecord, ssh?: RemoteRunner): Promise<Driver> {
+    // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
+    // `machine env` (local files only) must not pay for.
+    const { findDriver } = await import('./drivers');
     const descriptor = findDriver(record.driver);
     const factory = await descriptor.load();
     const env: DriverEnvironment<Record<string, unknown>> = {

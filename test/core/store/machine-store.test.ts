@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MachineExistsError, MachineNotFoundError, OperationError, UsageError } from '../../../src/core/errors';
 import { withStoreLock } from '../../../src/core/store/lock';
@@ -50,7 +50,7 @@ describe('MachineStore', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.update('web1', (r) => (r.driverState = { round: i }))));
     const files = await fs.readdir(path.join(root, 'machines/web1'));
     expect(files).toEqual(['config.json']);
-    expect(() => JSON.parse(require('node:fs').readFileSync(path.join(root, 'machines/web1/config.json'), 'utf8'))).not.toThrow();
+    expect(() => JSON.parse(readFileSync(path.join(root, 'machines/web1/config.json'), 'utf8'))).not.toThrow();
   });
 
   it('refuses a record from a newer schema and a record naming another machine', async () => {

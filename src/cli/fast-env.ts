@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util';
+import { MachineApp } from '../core/app';
+import { defaultStorePath } from '../core/store-layout';
+import { detectShell } from '../engine/shell-detect';
+import { isShell } from '../engine/shells';
+import { envOutput } from './env-output';
+
+/**
+ * `machine env` runs in shell prompts and rc files, so it must be quick; oclif alone costs ~70 ms to
+ * load. For the plain forms (a name, --shell, --unset, --no-proxy, --storage-path) this prints the
+ * same script as the oclif command through the same function. Anything else (help, --json, a bad
+ * flag, any error) answers false and the full command runs, so messages and exit codes stay oclif's.
+ * test/cli/fast-env.test.ts keeps these options in step with the command's flags.
+ */
+export const FAST_ENV_OPTIONS = {
+  shell: { type: 'string' },
+  unset: { type: 'boolean', short: 'u' },
+  'no-proxy': { type: 'boolean' },
+  'storage-path': { type: 'string', short: 's' },
+} as const;
+
+export async function runFastEnv(argv: string[], write: (text: string) => void = (t) => process.stdout.write(t)): Promise<boolean> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: FAST_ENV_OPTIONS, allowPositionals: true, strict: true });
+    if (positionals.length > 1) return false;
+    const shell = values.shell === undefined ? detectShell() : isShell(values.shell) ? values.shell : undefined;
+    if (!shell) return false;
+    const app = new MachineApp(values['storage-path'] ?? defaultStorePath());
+    const output = await envOutput(app, { name: positionals[0], shell, unset: values.unset ?? false, noProxy: values['no-proxy'] ?? false, bin: 'machine' });
+    write(output.script);
+    return true;
+  } catch {
+    return false;
+  }
+}

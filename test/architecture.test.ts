@@ -1,0 +1,40 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** The layering of design.md, checked: commands stay thin and start-up stays light. */
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))),
+  );
+  return nested.flat();
+}
+
+const root = path.join(__dirname, '..');
+const staticImports = (text: string) => [...text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]);
+
+describe('architecture', () => {
+  it('commands never import an SDK, ssh2 or child_process', async () => {
+    for (const file of await sourceFiles(path.join(root, 'src/commands'))) {
+      const text = await fs.readFile(file, 'utf8');
+      expect({ file, bad: text.match(/from '(ssh2|node:child_process|child_process|@aws-sdk\/[^']+|@azure\/[^']+)'/g) }).toEqual({ file, bad: null });
+    }
+  });
+
+  it('drivers import only the contract and shared helpers from src', async () => {
+    for (const file of await sourceFiles(path.join(root, 'drivers'))) {
+      const text = await fs.readFile(file, 'utf8');
+      for (const spec of [...text.matchAll(/from '(\.\.\/\.\.\/src\/[^']+)'/g)].map((m) => m[1])) {
+        expect({ file, spec, allowed: /^\.\.\/\.\.\/src\/(core\/(driver|errors|machine-record)|ssh\/|util\/)/.test(spec) }).toEqual({ file, spec, allowed: true });
+      }
+    }
+  });
+
+  it('nothing loaded at start-up imports ssh2, the x509 library or an SDK at top level', async () => {
+    const startup = [...(await sourceFiles(path.join(root, 'src/commands'))), ...(await sourceFiles(path.join(root, 'src/cli'))), path.join(root, 'src/core/drivers.ts'), path.join(root, 'drivers/generic/index.ts')];
+    for (const file of startup) {
+      const heavy = staticImports(await fs.readFile(file, 'utf8')).filter((s) => /^(ssh2|@peculiar\/x509|@aws-sdk|@azure|@inquirer)/.test(s));
+      expect({ file, heavy }).toEqual({ file, heavy: [] });
+    }
+  });
+});
