@@ -105,8 +105,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       }),
     );
     try {
-      phase = 'provision';
-      await provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [] });
+      await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [] }));
     } finally {
       await session.close();
     }

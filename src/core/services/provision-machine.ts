@@ -27,7 +27,7 @@ export async function provisionMachine(
   const { provisionHost } = await import('../../provision/runner');
   const { layout } = app;
 
-  const sans = await progress.phase('certificates', async () => {
+  const sans = await (async () => {
     const reported = await hostAddresses(session);
     const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
     await tls.copyClientMaterialToMachine(layout, record.name);
@@ -43,9 +43,10 @@ export async function provisionMachine(
       const ca = await tls.loadCa(layout);
       const pair = await tls.issueServerCert(ca, { keyType: record.tls.keyType, machineName: record.name, sans: names });
       await tls.writeServerCertificate(layout, record.name, pair);
+      progress.note('provision', `server certificate issued for ${names.join(', ')}`);
     }
     return names;
-  });
+  })();
 
   const [serverCertPem, serverKeyPem, caCertPem] = await Promise.all([
     fs.readFile(layout.machineFile(record.name, 'server.pem'), 'utf8'),
@@ -55,6 +56,7 @@ export async function provisionMachine(
   const repoKeyArmored = record.engine.repoKeyPath ? await fs.readFile(layout.resolve(record.engine.repoKeyPath), 'utf8') : undefined;
 
   const log = createWriteStream(layout.machineFile(record.name, 'provision.log'), { flags: 'a', mode: 0o600 });
+  const started = Date.now();
   log.write(`--- provision ${new Date().toISOString()} ---\n`);
   try {
     const result = await provisionHost(
@@ -70,7 +72,8 @@ export async function provisionMachine(
       },
       {
         phase: (name: string) => progress.note('provision', name),
-        log: (line: string) => log.write(line.endsWith('\n') ? line : `${line}\n`),
+        // Seconds since provisioning began on every line: the log then shows where time goes.
+        log: (line: string) => log.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line.endsWith('\n') ? line : `${line}\n`}`),
       },
     );
     return { engineChanged: result.engineChanged, serverCertSans: sans };

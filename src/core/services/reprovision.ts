@@ -31,7 +31,9 @@ export async function reprovision(
       }),
     );
   }
-  const outcome = await withSession(app, record, (session) => provisionMachine(app, record, session, progress, { reuseServerCert: !options.newServerCert }));
+  const outcome = await progress.phase('provision', () =>
+    withSession(app, record, (session) => provisionMachine(app, record, session, progress, { reuseServerCert: !options.newServerCert })),
+  );
   const dockerVersion = await progress.phase('engine ready', () => waitForEngineReady(app, record, 60_000));
   await app.store.update(record.name, (r) => {
     r.status = 'ready';
