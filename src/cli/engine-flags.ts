@@ -15,15 +15,15 @@ export const engineFlags = {
   'engine-repo-key': Flags.string({ helpGroup, description: "armored public key (.asc file) that signs --engine-repo-url" }),
   'engine-repo-suite': Flags.string({ helpGroup, description: "suite of --engine-repo-url (default: the host's codename)" }),
   'engine-repo-component': Flags.string({ helpGroup, description: 'component of --engine-repo-url', default: 'stable' }),
-  'engine-label': Flags.string({ helpGroup, multiple: true, description: 'engine label key=value (repeatable)' }),
-  'engine-opt': Flags.string({ helpGroup, multiple: true, description: 'dockerd option name=value, passed as --name=value (repeatable)' }),
-  'engine-env': Flags.string({ helpGroup, multiple: true, description: 'environment variable KEY=VALUE for dockerd (repeatable)' }),
-  'engine-insecure-registry': Flags.string({ helpGroup, multiple: true, description: 'registry the engine may reach without TLS (repeatable)' }),
-  'engine-registry-mirror': Flags.string({ helpGroup, multiple: true, env: 'ENGINE_REGISTRY_MIRROR', description: 'registry mirror URL (repeatable)' }),
+  'engine-label': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'engine label key=value (repeatable)' }),
+  'engine-opt': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'dockerd option name=value, passed as --name=value (repeatable)' }),
+  'engine-env': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'environment variable KEY=VALUE for dockerd (repeatable)' }),
+  'engine-insecure-registry': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'registry the engine may reach without TLS (repeatable)' }),
+  'engine-registry-mirror': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, env: 'ENGINE_REGISTRY_MIRROR', description: 'registry mirror URL (repeatable)' }),
   'engine-storage-driver': Flags.string({ helpGroup, description: 'storage driver for dockerd (default: the engine decides, overlay2)' }),
 };
 
 export const tlsFlags = {
-  'tls-san': Flags.string({ helpGroup: 'TLS', multiple: true, description: 'extra name or IP for the server certificate (repeatable)' }),
+  'tls-san': Flags.string({ helpGroup: 'TLS', multiple: true, multipleNonGreedy: true, description: 'extra name or IP for the server certificate (repeatable)' }),
   'tls-key-type': Flags.option({ options: ['ecdsa', 'rsa'] as const, default: 'ecdsa', helpGroup: 'TLS', description: 'key type: ECDSA P-256 (fast) or RSA 2048' })(),
 };
