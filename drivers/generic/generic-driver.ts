@@ -48,7 +48,7 @@ export class GenericDriver implements Driver {
 
   async state(): Promise<MachineState> {
     try {
-      await tcpReachable(this.config.ipAddress, this.config.sshPort, 3_000);
+      await sshBanner(this.config.ipAddress, this.config.sshPort, 5_000);
       return 'Running';
     } catch {
       return 'Stopped';
@@ -101,5 +101,25 @@ function tcpReachable(host: string, port: number, timeoutMs: number): Promise<vo
       clearTimeout(timer);
       reject(err);
     });
+  });
+}
+
+/**
+ * Running means sshd answers with its banner. A bare TCP connect is not enough: port forwards and
+ * load balancers accept connections for hosts that are down.
+ */
+function sshBanner(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new Error(`no SSH banner within ${timeoutMs / 1000}s`)), timeoutMs);
+    socket.once('data', (data: Buffer) => finish(data.toString('latin1').startsWith('SSH-') ? undefined : new Error('not an SSH server')));
+    socket.once('error', (err) => finish(err));
+    socket.once('close', () => finish(new Error('closed before the SSH banner')));
   });
 }

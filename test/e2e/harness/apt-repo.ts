@@ -1,0 +1,208 @@
+/**
+ * A signed apt repository served on 127.0.0.1, holding Debian's own engine packages, for tests of
+ * `--engine-install repo`: a repository we control, signed by a key we make, so tests can check both
+ * "right key installs" and "wrong key is refused" without reaching any third-party server.
+ */
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { testCacheDir } from './cache-dir';
+import { trackScratchDir } from './child-reaper';
+import { runCommand } from './run-command';
+
+export interface SignedAptRepoOptions {
+  /** Debian package names to download and publish; default Debian's engine: docker.io, containerd, runc, tini. */
+  packages?: string[];
+  codename: 'bookworm';
+  component: 'stable';
+}
+
+export interface SignedAptRepo {
+  /** The repository as the GUEST sees it through QEMU user networking: http://10.0.2.2:PORT/ */
+  url: string;
+  /** The same repository as this machine sees it: http://127.0.0.1:PORT/ */
+  hostUrl: string;
+  /** Armored public key that signed the Release file. */
+  keyPath: string;
+  /** Armored public key of another key, which signed nothing here. */
+  wrongKeyPath: string;
+  /** Fingerprint of the signing key, 40 upper-case hex digits. */
+  fingerprint: string;
+  /** The signing key's armored public key at http://10.0.2.2:PORT/key.asc, for "key from a URL" cases. */
+  keyUrl: string;
+  close(): Promise<void>;
+}
+
+export const DEBIAN_ENGINE_PACKAGES = ['docker.io', 'containerd', 'runc', 'tini'];
+
+/** The address under which a QEMU user-network guest reaches this machine's 127.0.0.1. */
+const GUEST_VIEW_OF_HOST = '10.0.2.2';
+
+function debCacheDir(): string {
+  return path.join(testCacheDir(), 'apt-debs');
+}
+
+async function cachedDebFor(dir: string, packageName: string): Promise<string | undefined> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  // apt-get download names files NAME_VERSION_ARCH.deb; the underscore stops "runc" matching "runc-foo".
+  return names.find((name) => name.startsWith(`${packageName}_`) && name.endsWith('.deb'));
+}
+
+/**
+ * Downloads the packages' .deb files once into the shared cache. Each download lands in a private temp
+ * folder and is renamed in, so concurrent test runs never see a half-written file.
+ */
+async function ensureDebs(packages: string[]): Promise<string[]> {
+  const cache = debCacheDir();
+  await fs.mkdir(cache, { recursive: true });
+  const missing: string[] = [];
+  for (const name of packages) if (!(await cachedDebFor(cache, name))) missing.push(name);
+  if (missing.length > 0) {
+    const scratch = await fs.mkdtemp(path.join(cache, '.download-'));
+    try {
+      // apt-get download runs as the invoking user and writes into the current folder.
+      await runCommand('apt-get', ['download', ...missing], { cwd: scratch }).catch(async () => {
+        // Stale package lists on this machine: refresh once and try again.
+        await runCommand('apt-get', ['update', '-qq']);
+        await runCommand('apt-get', ['download', ...missing], { cwd: scratch });
+      });
+      for (const file of await fs.readdir(scratch)) await fs.rename(path.join(scratch, file), path.join(cache, file));
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  }
+  const files: string[] = [];
+  for (const name of packages) {
+    const file = await cachedDebFor(cache, name);
+    if (!file) throw new Error(`apt-get download did not produce ${name}`);
+    files.push(path.join(cache, file));
+  }
+  return files;
+}
+
+async function gpg(gnupgHome: string, args: string[]): Promise<string> {
+  const { stdout } = await runCommand('gpg', ['--batch', '--no-tty', '--quiet', ...args], { env: { ...process.env, GNUPGHOME: gnupgHome } });
+  return stdout;
+}
+
+/** Makes a passphrase-less signing key and returns its fingerprint. */
+async function generateSigningKey(gnupgHome: string, userId: string): Promise<string> {
+  await gpg(gnupgHome, ['--passphrase', '', '--quick-gen-key', userId, 'ed25519', 'sign', 'never']);
+  const listing = await gpg(gnupgHome, ['--with-colons', '--list-keys', userId]);
+  const fingerprint = listing
+    .split('\n')
+    .find((line) => line.startsWith('fpr:'))
+    ?.split(':')[9];
+  if (!fingerprint) throw new Error(`gpg made no key for ${userId}`);
+  return fingerprint;
+}
+
+async function buildTree(root: string, debs: string[], codename: string, component: string): Promise<void> {
+  const pool = path.join(root, 'pool', component);
+  await fs.mkdir(pool, { recursive: true });
+  for (const deb of debs) await fs.copyFile(deb, path.join(pool, path.basename(deb)));
+  const binaryDir = path.join(root, 'dists', codename, component, 'binary-amd64');
+  await fs.mkdir(binaryDir, { recursive: true });
+  // Run from the tree root so the Filename: fields are relative to the repository URL.
+  const { stdout: packagesIndex } = await runCommand('apt-ftparchive', ['packages', path.join('pool', component)], { cwd: root });
+  await fs.writeFile(path.join(binaryDir, 'Packages'), packagesIndex);
+  await runCommand('gzip', ['-9', '-k', '-n', path.join(binaryDir, 'Packages')]);
+  const releaseFields = {
+    Origin: 'machine-test',
+    Label: 'machine-test',
+    Suite: codename,
+    Codename: codename,
+    Components: component,
+    Architectures: 'amd64',
+    Description: 'machine end-to-end test repository',
+  };
+  const releaseArgs = Object.entries(releaseFields).flatMap(([field, value]) => ['-o', `APT::FTPArchive::Release::${field}=${value}`]);
+  const distDir = path.join(root, 'dists', codename);
+  // Written outside the folder it hashes, then moved in, so Release never lists itself.
+  const { stdout: release } = await runCommand('apt-ftparchive', [...releaseArgs, 'release', distDir]);
+  await fs.writeFile(path.join(distDir, 'Release'), release);
+}
+
+async function signRelease(gnupgHome: string, fingerprint: string, distDir: string): Promise<void> {
+  const release = path.join(distDir, 'Release');
+  await gpg(gnupgHome, ['--yes', '--local-user', fingerprint, '--digest-algo', 'SHA256', '--clearsign', '--output', path.join(distDir, 'InRelease'), release]);
+  await gpg(gnupgHome, ['--yes', '--local-user', fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', path.join(distDir, 'Release.gpg'), release]);
+}
+
+function serveDirectory(root: string): Promise<http.Server> {
+  const server = http.createServer((request, response) => {
+    const requestPath = decodeURIComponent(new URL(request.url ?? '/', 'http://repo').pathname);
+    const filePath = path.join(root, path.normalize(requestPath));
+    // path.normalize cannot climb above "/", but refuse anything outside root all the same.
+    const inside = filePath === root || filePath.startsWith(root + path.sep);
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || !inside) {
+      response.writeHead(inside ? 405 : 403).end();
+      return;
+    }
+    fs.stat(filePath).then(
+      (stat) => {
+        if (!stat.isFile()) {
+          response.writeHead(404).end();
+          return;
+        }
+        response.writeHead(200, { 'Content-Length': stat.size, 'Last-Modified': stat.mtime.toUTCString() });
+        if (request.method === 'HEAD') response.end();
+        else createReadStream(filePath).pipe(response);
+      },
+      () => response.writeHead(404).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** Builds, signs and serves the repository; close() stops the server and removes the keys and tree. */
+export async function serveSignedAptRepo(options: SignedAptRepoOptions): Promise<SignedAptRepo> {
+  const debs = await ensureDebs(options.packages ?? DEBIAN_ENGINE_PACKAGES);
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'machine-apt-repo-'));
+  const forgetWorkDir = trackScratchDir(workDir);
+  const gnupgHome = path.join(workDir, 'gnupg');
+  const root = path.join(workDir, 'repo');
+  await fs.mkdir(gnupgHome, { mode: 0o700 });
+  const stopAgent = async (): Promise<void> => {
+    if (existsSync(gnupgHome)) await runCommand('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: gnupgHome } }).catch(() => undefined);
+  };
+  try {
+    const fingerprint = await generateSigningKey(gnupgHome, 'machine test repository <repo@machine-test.invalid>');
+    const wrongFingerprint = await generateSigningKey(gnupgHome, 'machine test unrelated key <other@machine-test.invalid>');
+    await buildTree(root, debs, options.codename, options.component);
+    await signRelease(gnupgHome, fingerprint, path.join(root, 'dists', options.codename));
+    const keyPath = path.join(workDir, 'repo-key.asc');
+    const wrongKeyPath = path.join(workDir, 'wrong-key.asc');
+    await fs.writeFile(keyPath, await gpg(gnupgHome, ['--armor', '--export', fingerprint]));
+    await fs.writeFile(wrongKeyPath, await gpg(gnupgHome, ['--armor', '--export', wrongFingerprint]));
+    await fs.copyFile(keyPath, path.join(root, 'key.asc'));
+    // The secret keys are not needed once the Release file is signed.
+    await stopAgent();
+    const server = await serveDirectory(root);
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://${GUEST_VIEW_OF_HOST}:${port}/`,
+      hostUrl: `http://127.0.0.1:${port}/`,
+      keyUrl: `http://${GUEST_VIEW_OF_HOST}:${port}/key.asc`,
+      keyPath,
+      wrongKeyPath,
+      fingerprint,
+      async close() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await fs.rm(workDir, { recursive: true, force: true });
+        forgetWorkDir();
+      },
+    };
+  } catch (error) {
+    await stopAgent();
+    await fs.rm(workDir, { recursive: true, force: true });
+    forgetWorkDir();
+    throw error;
+  }
+}
