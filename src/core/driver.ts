@@ -22,6 +22,8 @@ export interface Driver {
   stop?(): Promise<void>;
   restart?(): Promise<void>;
   kill?(): Promise<void>;
+  /** Why the host may not have come up (a console tail, advice), added to a failed wait's message. */
+  diagnose?(): Promise<string>;
 }
 
 export type LifecycleOperation = 'start' | 'stop' | 'restart' | 'kill';

@@ -1,9 +1,13 @@
 import { genericDriver } from '../../drivers/generic';
+import { qemuDriver } from '../../drivers/qemu';
 import type { DriverDescriptor } from './driver';
 import { UsageError } from './errors';
 
 /** Every driver this build knows. Descriptors are cheap; implementations load on demand. */
-const descriptors: readonly DriverDescriptor<never>[] = [genericDriver as unknown as DriverDescriptor<never>];
+const descriptors: readonly DriverDescriptor<never>[] = [
+  genericDriver as unknown as DriverDescriptor<never>,
+  qemuDriver as unknown as DriverDescriptor<never>,
+];
 
 export function driverNames(): string[] {
   return descriptors.map((d) => d.name);

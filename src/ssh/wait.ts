@@ -6,6 +6,12 @@ export interface WaitForSshOptions {
   timeoutMs: number;
   intervalMs: number;
   signal?: AbortSignal;
+  /**
+   * For hosts just made with a key we gave them: sshd can answer before cloud-init has installed the
+   * key, so authentication failures are retried this long from the start. Zero (the default) keeps
+   * them final at once, which is right for keys the user chose.
+   */
+  authGraceMs?: number;
 }
 
 /** Failures that a host still booting produces; anything else will not get better by waiting. */
@@ -28,7 +34,8 @@ export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOpt
       // Never let one attempt run past the deadline.
       return await connectSsh({ ...options, readyTimeoutMs: Math.max(1_000, Math.min(readyTimeout, remaining)) });
     } catch (err) {
-      if (!(err instanceof MachineError) || !RETRYABLE.has(err.code)) throw err;
+      const stillBooting = err instanceof MachineError && err.code === 'SSH_AUTH_FAILED' && Date.now() - started < (wait.authGraceMs ?? 0);
+      if (!(err instanceof MachineError) || (!RETRYABLE.has(err.code) && !stillBooting)) throw err;
       lastError = err;
     }
     const left = deadline - Date.now();

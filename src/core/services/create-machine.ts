@@ -102,6 +102,8 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
         timeoutMs: request.timeouts?.sshMs ?? 300_000,
         intervalMs: 1_000,
         signal: request.signal,
+        // A key we generated reaches the host through cloud-init, which may still be at work.
+        authGraceMs: sshPublicKey ? 180_000 : 0,
       }),
     );
     try {
@@ -116,11 +118,22 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       delete r.error;
     });
     return { record, dockerVersion, timings: progress.timings };
-  } catch (err) {
+  } catch (caught) {
+    const err = await withDiagnosis(caught, phase, driver);
     await recordFailure(app, name, phase, err);
     if (!request.keepOnFailure) await rollback(app, name, driver, progress);
     throw request.signal.aborted && !(err instanceof MachineError) ? interrupted() : err;
   }
+}
+
+/** A host that never answered: the driver may know why (a silent console, an accelerator that hangs). */
+async function withDiagnosis(err: unknown, phase: string, driver: Driver): Promise<unknown> {
+  if (!driver.diagnose || (phase !== 'wait for running' && phase !== 'wait for ssh')) return err;
+  const diagnosis = await driver.diagnose().catch(() => undefined);
+  if (!diagnosis) return err;
+  const code = err instanceof MachineError ? err.code : 'HOST_NOT_READY';
+  const suggestions = err instanceof MachineError ? err.suggestions : [];
+  return new OperationError(code, `${errorMessage(err)}\n${diagnosis}`, suggestions, err);
 }
 
 async function loadDriver(app: MachineApp, request: CreateRequest): Promise<Driver> {

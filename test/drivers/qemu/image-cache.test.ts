@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ImageCache, cachedImagePath, imageCacheDir } from '../../../drivers/qemu/image-cache';
+
+const image = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+image.write('QFI\xfb fake qcow2 header', 0, 'latin1');
+const digest = createHash('sha256').update(image).digest('hex');
+
+interface ServerControl {
+  base: string;
+  requests: Array<{ url: string; range?: string }>;
+  /** Bytes to send before dropping the connection (once), to simulate an interruption. */
+  cutAfter?: number;
+  sums: string | undefined;
+  rangeSupport: boolean;
+  close(): Promise<void>;
+}
+
+async function startServer(): Promise<ServerControl> {
+  const control = {} as ServerControl;
+  control.requests = [];
+  control.sums = `${'0'.repeat(64)}  other.img\n${digest} *disk.img\n`;
+  control.rangeSupport = true;
+  const server = http.createServer((req, res) => {
+    control.requests.push({ url: req.url ?? '', ...(req.headers.range ? { range: req.headers.range } : {}) });
+    if (req.url === '/moved/disk.img') {
+      res.writeHead(302, { location: '/img/disk.img' }).end();
+    } else if (req.url === '/img/SHA256SUMS' || req.url === '/moved/SHA256SUMS') {
+      if (control.sums === undefined) res.writeHead(404).end();
+      else res.writeHead(200).end(control.sums);
+    } else if (req.url === '/img/disk.img') {
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const start = range && control.rangeSupport ? Number(range[1]) : 0;
+      const body = image.subarray(start);
+      res.writeHead(start > 0 ? 206 : 200, {
+        'content-length': String(body.length),
+        ...(start > 0 ? { 'content-range': `bytes ${start}-${image.length - 1}/${image.length}` } : {}),
+      });
+      if (control.cutAfter !== undefined) {
+        const cut = control.cutAfter;
+        delete control.cutAfter;
+        res.write(body.subarray(0, cut), () => res.destroy());
+      } else {
+        res.end(body);
+      }
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  control.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  control.close = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return control;
+}
+
+let store: string;
+let server: ServerControl;
+beforeEach(async () => {
+  store = await fs.mkdtemp(path.join(os.tmpdir(), 'qemu-cache-'));
+  server = await startServer();
+});
+afterEach(async () => {
+  await server.close();
+  await fs.rm(store, { recursive: true, force: true });
+});
+
+const imageRequests = (): number => server.requests.filter((r) => r.url.endsWith('disk.img')).length;
+const cacheEntries = async (): Promise<string[]> => (await fs.readdir(imageCacheDir(store))).filter((f) => f !== 'index.json').sort();
+
+describe('ImageCache with a URL', () => {
+  it('downloads, verifies against SHA256SUMS and stores the image by digest, read-only', async () => {
+    const progress: string[] = [];
+    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m) });
+    expect(resolved).toEqual({ path: cachedImagePath(store, digest), sha256: digest });
+    expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
+    expect((await fs.stat(resolved.path)).mode & 0o222).toBe(0);
+    expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
+    expect(progress.join('\n')).toMatch(/downloading .*disk\.img/);
+  });
+
+  it('follows redirects', async () => {
+    expect((await new ImageCache(store).resolve(`${server.base}/moved/disk.img`)).sha256).toBe(digest);
+  });
+
+  it('downloads nothing the second time', async () => {
+    const cache = new ImageCache(store);
+    await cache.resolve(`${server.base}/img/disk.img`);
+    await cache.resolve(`${server.base}/img/disk.img`);
+    expect(imageRequests()).toBe(1);
+  });
+
+  it('uses the cached image when SHA256SUMS is unreachable later', async () => {
+    await new ImageCache(store).resolve(`${server.base}/img/disk.img`);
+    server.sums = undefined;
+    await server.close();
+    expect((await new ImageCache(store).resolve(`${server.base}/img/disk.img`)).sha256).toBe(digest);
+  });
+
+  it('on a checksum mismatch deletes the download and leaves nothing', async () => {
+    const wrong = 'f'.repeat(64);
+    await expect(new ImageCache(store).resolve(`${server.base}/img/disk.img`, { expectedSha256: wrong })).rejects.toMatchObject({
+      code: 'QEMU_IMAGE_CHECKSUM',
+      message: expect.stringContaining(`expected sha256 ${wrong}, got ${digest}`),
+    });
+    expect(await cacheEntries()).toEqual([]);
+  });
+
+  it('refuses an image it cannot verify, naming --qemu-image-sha256', async () => {
+    server.sums = undefined;
+    await expect(new ImageCache(store).resolve(`${server.base}/img/disk.img`)).rejects.toThrow(/--qemu-image-sha256|SHA256SUMS does not exist/);
+    server.sums = 'nothing here\n';
+    await expect(new ImageCache(store).resolve(`${server.base}/img/disk.img`)).rejects.toThrow(/does not list it/);
+    expect(imageRequests()).toBe(0);
+  });
+
+  it('uses --qemu-image-sha256 without SHA256SUMS', async () => {
+    server.sums = undefined;
+    expect((await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { expectedSha256: digest })).sha256).toBe(digest);
+  });
+
+  it('reports HTTP errors clearly', async () => {
+    await expect(new ImageCache(store).resolve(`${server.base}/img/absent.img`, { expectedSha256: digest })).rejects.toMatchObject({
+      code: 'QEMU_IMAGE_DOWNLOAD',
+      message: expect.stringContaining('HTTP 404'),
+    });
+  });
+
+  it('resumes an interrupted download with a Range request', async () => {
+    server.cutAfter = 1024 * 1024;
+    const url = `${server.base}/img/disk.img`;
+    await expect(new ImageCache(store).resolve(url)).rejects.toMatchObject({ code: 'QEMU_IMAGE_DOWNLOAD' });
+    const part = (await cacheEntries()).find((f) => f.endsWith('.part'));
+    expect(part).toBe(`${digest}.part`);
+    const resolved = await new ImageCache(store).resolve(url);
+    expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
+    const last = server.requests.filter((r) => r.url.endsWith('disk.img')).at(-1);
+    expect(last?.range).toMatch(/^bytes=\d+-$/);
+    expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
+  });
+
+  it('restarts from zero when the server ignores Range', async () => {
+    server.cutAfter = 1024 * 1024;
+    server.rangeSupport = false;
+    const url = `${server.base}/img/disk.img`;
+    await expect(new ImageCache(store).resolve(url)).rejects.toThrow();
+    const resolved = await new ImageCache(store).resolve(url);
+    expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
+    expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
+  });
+});
+
+describe('ImageCache with a local file', () => {
+  it('hashes and copies it in once, and checks --qemu-image-sha256', async () => {
+    const file = path.join(store, 'my.qcow2');
+    await fs.writeFile(file, image);
+    const cache = new ImageCache(store);
+    const first = await cache.resolve(file);
+    expect(first).toEqual({ path: cachedImagePath(store, digest), sha256: digest });
+    const progress: string[] = [];
+    await cache.resolve(file, { progress: (m) => progress.push(m) });
+    expect(progress).toEqual([]); // same size and mtime: neither hashed nor copied again
+    await expect(cache.resolve(file, { expectedSha256: 'e'.repeat(64) })).rejects.toMatchObject({ code: 'QEMU_IMAGE_CHECKSUM' });
+    await expect(cache.resolve(path.join(store, 'absent.qcow2'))).rejects.toThrow(/does not exist/);
+  });
+});
