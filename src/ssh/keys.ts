@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { utils } from 'ssh2';
 import { writeFileAtomic } from '../core/fs-atomic';
+import { generateEd25519OpenSsh } from './openssh-key';
 
 export interface MachineKeyPair {
   privateKeyPath: string;
@@ -18,11 +18,11 @@ const KEY_COMMENT = 'machine';
  * so a crash never leaves a public key whose private half is missing.
  */
 export async function generateMachineKeyPair(dir: string): Promise<MachineKeyPair> {
-  const pair = utils.generateKeyPairSync('ed25519', { comment: KEY_COMMENT });
+  const pair = generateEd25519OpenSsh(KEY_COMMENT);
   const privateKeyPath = path.join(dir, 'id_ed25519');
-  const publicKey = pair.public.trim();
+  const publicKey = pair.publicKey;
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(privateKeyPath, pair.private, 0o600);
+  await writeFileAtomic(privateKeyPath, pair.privateKey, 0o600);
   await writeFileAtomic(`${privateKeyPath}.pub`, `${publicKey}\n`, 0o644);
   return { privateKeyPath, publicKey };
 }
