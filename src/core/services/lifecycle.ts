@@ -4,7 +4,8 @@ import { NotSupportedError } from '../errors';
 import type { MachineRecord, MachineState } from '../machine-record';
 import type { Progress } from './progress';
 import { provisionMachine } from './provision-machine';
-import { withSession } from './ssh-access';
+import { waitForEngineReady } from './engine-ready';
+import { sshOptionsFor, withSession } from './ssh-access';
 import { waitForState } from './wait-state';
 
 const targetState: Record<LifecycleOperation, MachineState> = {
@@ -49,7 +50,16 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   }
   await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000));
   let certificatesReissued = false;
-  if (wanted === 'Running') certificatesReissued = await reissueIfAddressChanged(app, record, await driver.ip(), progress);
+  if (wanted === 'Running') {
+    // Running to the hypervisor is not running to the user: wait until SSH and the engine answer.
+    await progress.phase('wait for ssh', async () => {
+      const { waitForSsh } = await import('../../ssh/wait');
+      const session = await waitForSsh(sshOptionsFor(app, record), { timeoutMs: 300_000, intervalMs: 1_000 });
+      await session.close();
+    });
+    certificatesReissued = await reissueIfAddressChanged(app, record, await driver.ip(), progress);
+    if (record.status === 'ready') await progress.phase('engine ready', () => waitForEngineReady(app, record, 180_000));
+  }
   return { name: record.name, state: wanted, alreadyThere: false, certificatesReissued };
 }
 
@@ -60,7 +70,6 @@ async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, i
   if (current !== undefined && certificateCovers(current, ip) && ip === record.ip) return false;
   const updated = await app.store.update(record.name, (r) => (r.ip = ip));
   const { waitForSsh } = await import('../../ssh/wait');
-  const { sshOptionsFor } = await import('./ssh-access');
   const session = await waitForSsh(sshOptionsFor(app, updated), { timeoutMs: 300_000, intervalMs: 1_000 });
   try {
     await provisionMachine(app, updated, session, progress, { reuseServerCert: true });
