@@ -7,7 +7,7 @@ import { DOCKER_APT_KEY_FINGERPRINT, bundledDockerKeyPath, loadBundledDockerKey 
 import { armoredKeyFingerprint, readPackets } from '../../src/provision/openpgp';
 import { crc24, decodeArmor } from '../../src/provision/openpgp-armor';
 
-const sharedDockerKey = readFileSync('/work/shared/keys/docker-apt.asc', 'utf8');
+const sharedDockerKey = readFileSync(path.join(__dirname, '..', '..', 'keys', 'docker-apt.asc'), 'utf8');
 
 describe('armoredKeyFingerprint', () => {
   it("computes the fingerprint of Docker's apt key", () => {

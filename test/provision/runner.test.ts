@@ -126,7 +126,7 @@ describe('provisionHost', () => {
 
   it('passes a repo install its URL, suite, component, key and fingerprint', async () => {
     const session = happySession();
-    const key = readFileSync('/work/shared/keys/docker-apt.asc', 'utf8');
+    const key = readFileSync(path.join(__dirname, '..', '..', 'keys', 'docker-apt.asc'), 'utf8');
     await provisionHost(
       session,
       input({
