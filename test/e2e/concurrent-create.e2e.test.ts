@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type TestVm, bootVm, generateTestKeyPair } from './harness/vm';
+import { findFreePorts } from './harness/free-port';
 import { runMachine, runShell } from './helpers/cli';
-import { freePort } from './helpers/ports';
 
 /**
  * Two `machine create` runs started at the same moment against an empty store (docker-machine's
@@ -23,7 +23,7 @@ describe('concurrent creates from an empty store', () => {
     const keys = generateTestKeyPair();
     keyFile = `${store}-id_ed25519`;
     await fs.writeFile(keyFile, keys.privateKey, { mode: 0o600 });
-    ports.push(await freePort(), await freePort());
+    ports.push(...(await findFreePorts(2)));
     vms.push(
       ...(await Promise.all(
         ports.map((port, i) => bootVm({ variant: 'engine', name: `e2e-conc-${i}`, authorizedKey: keys.publicKey, privateKey: keys.privateKey, forwardPorts: [port] })),

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { serveSignedAptRepo } from './harness/apt-repo';
 import { type TestVm, bootVm, generateTestKeyPair } from './harness/vm';
+import { findFreePorts } from './harness/free-port';
 import { runMachine, runShell } from './helpers/cli';
-import { freePort } from './helpers/ports';
 
 /**
  * --engine-install repo against a signed apt repository served from this machine (apt-ftparchive
@@ -34,7 +34,7 @@ describe('engine from a signed apt repository', () => {
     const keys = generateTestKeyPair();
     keyFile = `${store}-id_ed25519`;
     await fs.writeFile(keyFile, keys.privateKey, { mode: 0o600 });
-    enginePort = await freePort();
+    enginePort = (await findFreePorts(1))[0];
     [vm, repo] = await Promise.all([
       bootVm({ variant: 'base', name: 'e2e-repo', authorizedKey: keys.publicKey, privateKey: keys.privateKey, forwardPorts: [enginePort] }),
       serveSignedAptRepo({ packages: ['docker.io', 'containerd', 'runc', 'tini'], codename: 'bookworm', component: 'stable' }),

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { type TestVm, bootVm, generateTestKeyPair } from './harness/vm';
+import { findFreePorts } from './harness/free-port';
 import { runMachine, runShell } from './helpers/cli';
-import { freePort } from './helpers/ports';
 
 /**
  * The core capability end to end: a real Debian VM (QEMU, TCG) with sshd and no engine becomes a
@@ -41,7 +41,7 @@ describe('generic driver on a real VM', () => {
     publicKey = keys.publicKey;
     keyFile = path.join(store, '..', `${path.basename(store)}-id_ed25519`);
     await fs.writeFile(keyFile, keys.privateKey, { mode: 0o600 });
-    enginePort = await freePort();
+    enginePort = (await findFreePorts(1))[0];
     [vm, busyboxTar] = await Promise.all([
       bootVm({ variant: 'base', name: 'e2e-generic', authorizedKey: publicKey, privateKey: keys.privateKey, forwardPorts: [enginePort] }),
       buildBusyboxRootfsTar(),
@@ -67,7 +67,7 @@ describe('generic driver on a real VM', () => {
     expect(noAddress.code).toBe(2);
     expect(noAddress.stderr).toMatch(/--generic-ip-address/);
 
-    const unreachable = await runMachine(store, ['create', '--driver', 'generic', '--generic-ip-address', '127.0.0.1', '--generic-ssh-port', String(await freePort()), '--generic-ssh-key', keyFile, 'x3']);
+    const unreachable = await runMachine(store, ['create', '--driver', 'generic', '--generic-ip-address', '127.0.0.1', '--generic-ssh-port', String((await findFreePorts(1))[0]), '--generic-ssh-key', keyFile, 'x3']);
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(/cannot reach 127\.0\.0\.1/);
 
