@@ -1,6 +1,7 @@
 import { Command, Flags, Interfaces } from '@oclif/core';
 import { MachineApp } from '../core/app';
 import { MachineError } from '../core/errors';
+import { Progress, humanSink, jsonSink } from '../core/services/progress';
 import { defaultStorePath } from '../core/store-layout';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MachineCommand)['baseFlags'] & T['flags']>;
@@ -44,6 +45,21 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
   protected get app(): MachineApp {
     this.appInstance ??= new MachineApp(this.flags['storage-path'] ?? defaultStorePath());
     return this.appInstance;
+  }
+
+  /** The machines named on the command line, or `default` when none is. */
+  protected async targetNames(): Promise<string[]> {
+    return this.positionals.length > 0 ? this.positionals : [await this.app.resolveName(undefined)];
+  }
+
+  /**
+   * Progress on stderr: NDJSON events with --json, else one line per phase, prefixed with the machine's
+   * name when several machines work at once.
+   */
+  protected progress(prefix?: string): Progress {
+    const write = (line: string) => this.logToStderr(line);
+    if (this.jsonEnabled()) return new Progress(jsonSink(write));
+    return new Progress(humanSink(prefix ? (line) => write(`${prefix}: ${line.trim()}`) : write));
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {

@@ -1,7 +1,6 @@
 import { Args } from '@oclif/core';
 import type { LifecycleOperation } from '../core/driver';
 import { type LifecycleOutcome, runLifecycle } from '../core/services/lifecycle';
-import { Progress, humanSink, jsonSink } from '../core/services/progress';
 import { MachineCommand } from './base-command';
 
 /** start, stop, restart and kill: the same shape, one operation each; several machines run concurrently. */
@@ -13,14 +12,11 @@ export abstract class LifecycleCommand extends MachineCommand<typeof LifecycleCo
   protected abstract readonly operation: LifecycleOperation;
 
   async run(): Promise<LifecycleOutcome[]> {
-    const names = this.positionals;
-    const targets = names.length > 0 ? names : [await this.app.resolveName(undefined)];
-    const write = (line: string) => this.logToStderr(line);
+    const targets = await this.targetNames();
     const results = await Promise.all(
       targets.map(async (name) => {
         const record = await this.app.store.load(name);
-        const progress = new Progress(this.jsonEnabled() ? jsonSink(write) : humanSink((l) => write(`${name}: ${l.trim()}`)));
-        return runLifecycle(this.app, record, this.operation, progress);
+        return runLifecycle(this.app, record, this.operation, this.progress(name));
       }),
     );
     for (const r of results) {

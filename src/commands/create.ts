@@ -6,7 +6,6 @@ import { allDriverFlags, driverNames, findDriver } from '../core/drivers';
 import { UsageError } from '../core/errors';
 import { validateName } from '../core/store/machine-store';
 import { createMachine } from '../core/services/create-machine';
-import { Progress, humanSink, jsonSink } from '../core/services/progress';
 
 export interface CreateResult {
   name: string;
@@ -53,8 +52,7 @@ export default class Create extends MachineCommand<typeof Create> {
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
 
-    const write = (line: string) => this.logToStderr(line);
-    const progress = new Progress(this.jsonEnabled() ? jsonSink(write) : humanSink(write));
+    const progress = this.progress();
     if (!this.jsonEnabled()) this.logToStderr(`Creating machine "${args.name}" with the ${driver.name} driver`);
     try {
       const outcome = await createMachine(

@@ -9,7 +9,7 @@ export default class Ip extends MachineCommand<typeof Ip> {
   static override args = { names: Args.string({ description: 'machine names (default: the machine named "default")' }) };
 
   async run(): Promise<Array<{ name: string; ip: string }>> {
-    const names = this.positionals.length > 0 ? this.positionals : [await this.app.resolveName(undefined)];
+    const names = await this.targetNames();
     const results = await Promise.all(
       names.map(async (name) => {
         const record = await this.app.store.load(name);

@@ -1,6 +1,5 @@
 import { Args } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
-import { Progress, humanSink, jsonSink } from '../core/services/progress';
 import { type ReprovisionOutcome, reprovision } from '../core/services/reprovision';
 
 export default class Provision extends MachineCommand<typeof Provision> {
@@ -12,13 +11,11 @@ export default class Provision extends MachineCommand<typeof Provision> {
   static override args = { names: Args.string({ description: 'machine names (default: the machine named "default")' }) };
 
   async run(): Promise<ReprovisionOutcome[]> {
-    const names = this.positionals.length > 0 ? this.positionals : [await this.app.resolveName(undefined)];
-    const write = (line: string) => this.logToStderr(line);
+    const names = await this.targetNames();
     const results = await Promise.all(
       names.map(async (name) => {
         const record = await this.app.store.load(name);
-        const progress = new Progress(this.jsonEnabled() ? jsonSink(write) : humanSink((l) => write(`${name}: ${l.trim()}`)));
-        return reprovision(this.app, record, progress, { newServerCert: false });
+        return reprovision(this.app, record, this.progress(name), { newServerCert: false });
       }),
     );
     for (const r of results) this.log(`Machine "${r.name}" provisioned: engine ${r.dockerVersion}, ${r.engineChanged ? 'dockerd restarted' : 'nothing changed'}.`);

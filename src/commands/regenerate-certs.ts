@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { confirmOrRefuse } from '../cli/confirm';
-import { Progress, humanSink, jsonSink } from '../core/services/progress';
 import { type ReprovisionOutcome, reprovision } from '../core/services/reprovision';
 
 export default class RegenerateCerts extends MachineCommand<typeof RegenerateCerts> {
@@ -17,18 +16,16 @@ export default class RegenerateCerts extends MachineCommand<typeof RegenerateCer
   };
 
   async run(): Promise<ReprovisionOutcome[]> {
-    const names = this.positionals.length > 0 ? this.positionals : [await this.app.resolveName(undefined)];
+    const names = await this.targetNames();
     if (!this.flags.force) {
       const ok = await confirmOrRefuse(`Regenerate TLS certificates for ${names.join(', ')}? dockerd restarts`, '--force');
       if (!ok) return [];
     }
-    const write = (line: string) => this.logToStderr(line);
     const results: ReprovisionOutcome[] = [];
     // One after another: a CA rotation must finish before any machine gets a server cert from it.
     for (const [index, name] of names.entries()) {
       const record = await this.app.store.load(name);
-      const progress = new Progress(this.jsonEnabled() ? jsonSink(write) : humanSink((l) => write(`${name}: ${l.trim()}`)));
-      results.push(await reprovision(this.app, record, progress, { newServerCert: true, rotateClientCerts: this.flags['client-certs'] && index === 0 }));
+      results.push(await reprovision(this.app, record, this.progress(name), { newServerCert: true, rotateClientCerts: this.flags['client-certs'] && index === 0 }));
       this.log(`Machine "${name}": new certificates in place, engine ${results[results.length - 1].dockerVersion}.`);
     }
     return results;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { MachineApp } from '../app';
 import type { Driver, DriverDescriptor } from '../driver';
-import { MachineError, OperationError, errorMessage } from '../errors';
+import { MachineError, MachineExistsError, OperationError, errorMessage } from '../errors';
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../machine-record';
 import { withStoreLock } from '../store/lock';
 import { waitForEngineReady } from './engine-ready';
@@ -37,10 +37,7 @@ export interface CreateOutcome {
 export async function createMachine(app: MachineApp, request: CreateRequest, progress: Progress): Promise<CreateOutcome> {
   const { store, layout } = app;
   const { name } = request;
-  if (await store.exists(name)) {
-    const { MachineExistsError } = await import('../errors');
-    throw new MachineExistsError(name);
-  }
+  if (await store.exists(name)) throw new MachineExistsError(name);
 
   const driver = await loadDriver(app, request);
   await progress.phase('pre-create check', () => driver.preCreateCheck());
@@ -121,7 +118,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   } catch (caught) {
     const err = await withDiagnosis(caught, phase, driver);
     await recordFailure(app, name, phase, err);
-    if (!request.keepOnFailure) await rollback(app, name, driver, progress);
+    if (!request.keepOnFailure) await rollback(app, name, progress);
     throw request.signal.aborted && !(err instanceof MachineError) ? interrupted() : err;
   }
 }
@@ -180,7 +177,7 @@ async function recordFailure(app: MachineApp, name: string, phase: string, err: 
 }
 
 /** Removes what the driver journaled; the record stays (state error) so the user sees what happened. */
-async function rollback(app: MachineApp, name: string, _driver: Driver, progress: Progress): Promise<void> {
+async function rollback(app: MachineApp, name: string, progress: Progress): Promise<void> {
   const record = await app.store.load(name).catch(() => undefined);
   if (!record || record.resources.length === 0) return;
   await progress
