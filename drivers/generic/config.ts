@@ -1,4 +1,5 @@
 import { UsageError } from '../../src/core/errors';
+import { portFlag, stringFlag } from '../../src/util/flag-values';
 
 /** What the generic driver persists: how to reach an existing host. The key is a path, never its content. */
 export interface GenericConfig {
@@ -22,18 +23,4 @@ export function genericConfigFromFlags(flags: Record<string, unknown>): GenericC
   const enginePort = portFlag(flags, 'generic-engine-port', 2376);
   const sshKeyPath = stringFlag(flags, 'generic-ssh-key');
   return { ipAddress, sshUser, sshPort, enginePort, ...(sshKeyPath ? { sshKeyPath } : {}) };
-}
-
-function stringFlag(flags: Record<string, unknown>, name: string): string | undefined {
-  const value = flags[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function portFlag(flags: Record<string, unknown>, name: string, fallback: number): number {
-  const value = flags[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new UsageError(`--${name} must be a TCP port between 1 and 65535`);
-  }
-  return value;
 }

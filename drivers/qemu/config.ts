@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { UsageError } from '../../src/core/errors';
+import { intFlag, stringFlag } from '../../src/util/flag-values';
 
 export const ACCELERATORS = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'] as const;
 export type AccelChoice = (typeof ACCELERATORS)[number];
@@ -81,19 +82,7 @@ export function qemuConfigFromFlags(flags: Record<string, unknown>, cwd: string 
   };
 }
 
-function stringFlag(flags: Record<string, unknown>, name: string): string | undefined {
-  const value = flags[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
 
-function intFlag(flags: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const value = flags[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a whole number between ${min} and ${max}`);
-  }
-  return value;
-}
 
 function diskSizeFlag(flags: Record<string, unknown>): string {
   const value = stringFlag(flags, 'qemu-disk-size') ?? '20G';

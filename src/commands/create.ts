@@ -22,6 +22,8 @@ export default class Create extends MachineCommand<typeof Create> {
   static override examples = [
     '<%= config.bin %> create --driver generic --generic-ip-address 203.0.113.5 --generic-ssh-user admin --generic-ssh-key ~/.ssh/id_ed25519 web1',
     '<%= config.bin %> create --driver generic --generic-ip-address 203.0.113.5 --engine-install distro --engine-label env=staging web2',
+    '<%= config.bin %> create --driver qemu dev1',
+    '<%= config.bin %> create --driver amazonec2 --amazonec2-region eu-west-1 --amazonec2-instance-type t3.medium dev2',
   ];
   static override enableJsonFlag = true;
   static override args = { name: Args.string({ description: 'machine name (letters, digits, "." and "-")', required: true }) };

@@ -27,6 +27,7 @@ export default class Rm extends MachineCommand<typeof Rm> {
     const results: RemoveOutcome[] = [];
     for (const name of names) {
       const outcome = await removeMachine(this.app, name, this.flags.force);
+      for (const note of outcome.notes) this.log(`${name}: ${note}`);
       if (outcome.remoteError) this.warn(`${name}: removed locally, but remote cleanup failed: ${outcome.remoteError}`);
       this.log(`Removed "${name}".`);
       results.push(outcome);

@@ -17,11 +17,18 @@ export interface Driver {
   state(): Promise<MachineState>;
   ip(): Promise<string>;
   sshEndpoint(): Promise<SshEndpoint>;
-  remove(): Promise<void>;
+  /** Removes what create made; may return lines telling the user what it found and did. */
+  remove(): Promise<void | string[]>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
   restart?(): Promise<void>;
   kill?(): Promise<void>;
+  /**
+   * Host key fingerprints (`SHA256:...`) the host announced through a channel the network cannot
+   * forge (a cloud's console output). The first SSH connection must present one of them. An empty
+   * answer means none came in time, and the core trusts the key on first use and says so.
+   */
+  hostKeyFingerprints?(ctx: HostKeyContext): Promise<string[]>;
   /** Why the host may not have come up (a console tail, advice), added to a failed wait's message. */
   diagnose?(): Promise<string>;
 }
@@ -39,6 +46,11 @@ export interface CreateContext {
   signal: AbortSignal;
   /** Public half of the SSH key the store generated for this machine (OpenSSH format), if any. */
   sshPublicKey?: string;
+}
+
+export interface HostKeyContext {
+  signal: AbortSignal;
+  progress(message: string): void;
 }
 
 export interface CreateResult {

@@ -1,3 +1,4 @@
+import { amazonec2Driver } from '../../drivers/amazonec2';
 import { genericDriver } from '../../drivers/generic';
 import { qemuDriver } from '../../drivers/qemu';
 import type { DriverDescriptor } from './driver';
@@ -7,6 +8,7 @@ import { UsageError } from './errors';
 const descriptors: readonly DriverDescriptor<never>[] = [
   genericDriver as unknown as DriverDescriptor<never>,
   qemuDriver as unknown as DriverDescriptor<never>,
+  amazonec2Driver as unknown as DriverDescriptor<never>,
 ];
 
 export function driverNames(): string[] {

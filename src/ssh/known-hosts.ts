@@ -89,3 +89,14 @@ export async function pinHostKey(file: string, host: string, port: number, key: 
   kept.push(`${pattern} ${keyTypeOf(key)} ${key.toString('base64')}`);
   await writeFileAtomic(file, `${kept.join('\n')}\n`, 0o600);
 }
+
+/**
+ * The same host at a new address (a cloud instance that got a new public IP after stop/start): its
+ * pinned keys now stand for the new endpoint too. Nothing new is trusted; the host must still
+ * present one of these keys there.
+ */
+export async function carryPins(file: string, from: { host: string; port: number }, to: { host: string; port: number }): Promise<number> {
+  const pinned = await readPinnedKeys(file, from.host, from.port);
+  for (const [index, entry] of pinned.entries()) await pinHostKey(file, to.host, to.port, entry.key, { replace: index === 0 });
+  return pinned.length;
+}

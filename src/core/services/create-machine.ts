@@ -93,9 +93,10 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
 
     await step('wait for running', () => waitForState(driver, 'Running', request.timeouts?.runningMs ?? 300_000, request.signal));
 
+    const expectedFingerprints = await step('host key', () => announcedHostKeys(driver, request.signal, (m) => progress.note('host key', m)));
     const { waitForSsh } = await import('../../ssh/wait');
     const session = await step('wait for ssh', () =>
-      waitForSsh(sshOptionsFor(app, record, 'trust-on-first-use'), {
+      waitForSsh({ ...sshOptionsFor(app, record, 'trust-on-first-use'), ...(expectedFingerprints.length > 0 ? { expectedFingerprints } : {}) }, {
         timeoutMs: request.timeouts?.sshMs ?? 300_000,
         intervalMs: 1_000,
         signal: request.signal,
@@ -123,9 +124,22 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   }
 }
 
+/** The host keys the driver learned out of band, with a word to the user either way. */
+async function announcedHostKeys(driver: Driver, signal: AbortSignal, note: (message: string) => void): Promise<string[]> {
+  if (!driver.hostKeyFingerprints) return [];
+  note('reading the host key fingerprints from the console');
+  const fingerprints = await driver.hostKeyFingerprints({ signal, progress: note });
+  note(
+    fingerprints.length > 0
+      ? `the host must present one of ${fingerprints.join(', ')}`
+      : 'no host key fingerprints on the console in time: trusting the key the host presents first, and pinning it',
+  );
+  return fingerprints;
+}
+
 /** A host that never answered: the driver may know why (a silent console, an accelerator that hangs). */
 async function withDiagnosis(err: unknown, phase: string, driver: Driver): Promise<unknown> {
-  if (!driver.diagnose || (phase !== 'wait for running' && phase !== 'wait for ssh')) return err;
+  if (!driver.diagnose || !['wait for running', 'host key', 'wait for ssh'].includes(phase)) return err;
   const diagnosis = await driver.diagnose().catch(() => undefined);
   if (!diagnosis) return err;
   const code = err instanceof MachineError ? err.code : 'HOST_NOT_READY';

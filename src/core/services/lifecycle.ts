@@ -3,6 +3,7 @@ import type { LifecycleOperation } from '../driver';
 import { NotSupportedError } from '../errors';
 import type { MachineRecord, MachineState } from '../machine-record';
 import type { Progress } from './progress';
+import { followSshEndpoint } from './follow-endpoint';
 import { provisionMachine } from './provision-machine';
 import { waitForEngineReady } from './engine-ready';
 import { sshOptionsFor, withSession } from './ssh-access';
@@ -51,14 +52,16 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000));
   let certificatesReissued = false;
   if (wanted === 'Running') {
+    const current = await followSshEndpoint(app, record, driver);
     // Running to the hypervisor is not running to the user: wait until SSH and the engine answer.
     await progress.phase('wait for ssh', async () => {
       const { waitForSsh } = await import('../../ssh/wait');
-      const session = await waitForSsh(sshOptionsFor(app, record), { timeoutMs: 300_000, intervalMs: 1_000 });
+      const session = await waitForSsh(sshOptionsFor(app, current), { timeoutMs: 300_000, intervalMs: 1_000 });
       await session.close();
     });
-    certificatesReissued = await reissueIfAddressChanged(app, record, await driver.ip(), progress);
-    if (record.status === 'ready') await progress.phase('engine ready', () => waitForEngineReady(app, record, 180_000));
+    certificatesReissued = await reissueIfAddressChanged(app, current, await driver.ip(), progress);
+    const latest = await app.store.load(record.name);
+    if (latest.status === 'ready') await progress.phase('engine ready', () => waitForEngineReady(app, latest, 180_000));
   }
   return { name: record.name, state: wanted, alreadyThere: false, certificatesReissued };
 }

@@ -4,6 +4,8 @@ import { MachineError, OperationError, errorMessage } from '../errors';
 export interface RemoveOutcome {
   name: string;
   removed: boolean;
+  /** What the driver found and did (an instance already gone, a shared group kept...). */
+  notes: string[];
   /** Set when --force removed the record although the driver could not clean everything. */
   remoteError?: string;
 }
@@ -15,9 +17,10 @@ export interface RemoveOutcome {
 export async function removeMachine(app: MachineApp, name: string, force: boolean): Promise<RemoveOutcome> {
   const record = await app.store.load(name);
   let remoteError: string | undefined;
+  let notes: string[] = [];
   try {
     const driver = await app.driverFor(record);
-    await driver.remove();
+    notes = (await driver.remove()) ?? [];
   } catch (err) {
     remoteError = errorMessage(err);
     if (!force) {
@@ -30,5 +33,5 @@ export async function removeMachine(app: MachineApp, name: string, force: boolea
     }
   }
   await app.store.remove(name);
-  return { name, removed: true, ...(remoteError ? { remoteError } : {}) };
+  return { name, removed: true, notes, ...(remoteError ? { remoteError } : {}) };
 }

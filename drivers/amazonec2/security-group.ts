@@ -1,0 +1,38 @@
+import type { Ec2Config } from './config';
+import type { Ec2Port } from './ec2-port';
+import { missingIngress, wantedIngress } from './security-group-rules';
+import { MANAGED_TAG } from './tags';
+
+export interface GroupChoice {
+  groupId: string;
+  /** Made by machine (tagged): we keep its rules right and may delete it once nothing uses it. */
+  managed: boolean;
+}
+
+/**
+ * The machine's security group by name in its VPC: created when missing, opening SSH and the engine
+ * port to the allowed CIDRs. A group of ours that lacks a rule gets it; a group the user made is never
+ * changed, only warned about, since it may be shared with things we know nothing of.
+ */
+export async function ensureSecurityGroup(ec2: Ec2Port, config: Ec2Config, vpcId: string, machineName: string, progress: (message: string) => void): Promise<GroupChoice> {
+  const wanted = wantedIngress(config);
+  const existing = await ec2.findSecurityGroup(config.securityGroup, vpcId);
+  if (!existing) {
+    progress(`creating security group ${config.securityGroup} in ${vpcId}`);
+    const groupId = await ec2.createSecurityGroup(config.securityGroup, `machine hosts: SSH and the docker engine (mutual TLS); created for ${machineName}`, vpcId, { [MANAGED_TAG]: 'true' });
+    await ec2.authorizeIngress(groupId, wanted);
+    return { groupId, managed: true };
+  }
+  const managed = existing.tags[MANAGED_TAG] === 'true';
+  const missing = missingIngress(existing, wanted);
+  if (missing.length > 0 && managed) {
+    progress(`adding ${missing.length} missing rule(s) to security group ${existing.groupId}`);
+    await ec2.authorizeIngress(existing.groupId, missing);
+  } else if (missing.length > 0) {
+    const ports = [...new Set(missing.map((r) => `${r.port}/${r.protocol}`))].join(', ');
+    progress(`warning: security group ${config.securityGroup} (${existing.groupId}) is not ours and does not open ${ports} to ${config.allowedCidrs.join(', ')}; SSH or the engine may be unreachable`);
+  } else {
+    progress(`using security group ${config.securityGroup} (${existing.groupId})`);
+  }
+  return { groupId: existing.groupId, managed };
+}
