@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { keyTypeOf, normalizeFingerprint, sha256Fingerprint } from '../../src/ssh/fingerprint';
-import { hostPattern, pinHostKey, readPinnedKeys } from '../../src/ssh/known-hosts';
+import { carryPins, hostPattern, pinHostKey, readPinnedKeys } from '../../src/ssh/known-hosts';
 import { fakeHostKey } from './fake-host-key';
 
 let dir: string;
@@ -68,5 +68,15 @@ describe('known_hosts', () => {
       ].join('\n'),
     );
     expect((await readPinnedKeys(file, 'h', 2222)).map((k) => k.key)).toEqual([fakeHostKey(5)]);
+  });
+
+  it('carries every pinned key of a host to its new address, replacing what was pinned there', async () => {
+    await pinHostKey(file, '198.51.100.1', 22, fakeHostKey(1), { replace: false });
+    await pinHostKey(file, '198.51.100.1', 22, fakeHostKey(2), { replace: false });
+    await pinHostKey(file, '198.51.100.9', 22, fakeHostKey(3), { replace: false });
+    expect(await carryPins(file, { host: '198.51.100.1', port: 22 }, { host: '198.51.100.9', port: 22 })).toBe(2);
+    expect((await readPinnedKeys(file, '198.51.100.9', 22)).map((k) => k.key)).toEqual([fakeHostKey(1), fakeHostKey(2)]);
+    expect(await carryPins(file, { host: '203.0.113.1', port: 22 }, { host: '203.0.113.2', port: 22 })).toBe(0);
+    expect(await readPinnedKeys(file, '203.0.113.2', 22)).toEqual([]);
   });
 });
