@@ -13,6 +13,7 @@ import {
   GetConsoleOutputCommand,
   ImportKeyPairCommand,
   type Image,
+  type _InstanceType,
   type Instance,
   type IpPermission,
   RebootInstancesCommand,
@@ -24,6 +25,7 @@ import {
   StopInstancesCommand,
   type Subnet,
   type Tag,
+  type VolumeType,
   TerminateInstancesCommand,
   paginateDescribeImages,
   paginateDescribeInstances,
@@ -84,7 +86,7 @@ class SdkEc2Port implements Ec2Port {
   }
 
   async instanceTypeArchitectures(instanceType: string): Promise<string[] | undefined> {
-    const out = await this.call('DescribeInstanceTypes', () => this.client.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as never] })), ['InvalidInstanceType']);
+    const out = await this.call('DescribeInstanceTypes', () => this.client.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] })), ['InvalidInstanceType']);
     const info = out?.InstanceTypes?.[0];
     return info ? (info.ProcessorInfo?.SupportedArchitectures ?? []).map(String) : undefined;
   }
@@ -270,7 +272,8 @@ function runInstancesInput(spec: LaunchSpec): RunInstancesCommandInput {
   const tags = (type: ResourceType) => tagSpec(type, spec.tags);
   return {
     ImageId: spec.imageId,
-    InstanceType: spec.instanceType as never,
+    // EC2 knows more instance types than any SDK release lists; the string goes through as typed.
+    InstanceType: spec.instanceType as _InstanceType,
     MinCount: 1,
     MaxCount: 1,
     KeyName: spec.keyName,
@@ -281,7 +284,7 @@ function runInstancesInput(spec: LaunchSpec): RunInstancesCommandInput {
         DeviceName: spec.rootDevice.name,
         Ebs: {
           VolumeSize: spec.rootDevice.sizeGb,
-          VolumeType: spec.rootDevice.volumeType as never,
+          VolumeType: spec.rootDevice.volumeType as VolumeType,
           DeleteOnTermination: true,
           ...(spec.rootDevice.encrypted ? { Encrypted: true } : {}),
           ...(spec.rootDevice.kmsKeyId ? { KmsKeyId: spec.rootDevice.kmsKeyId } : {}),
