@@ -10,14 +10,19 @@
  * Readiness: the image orders sshd after cloud-init's network stage (see build-image.sh), which is where
  * cloud-init creates the user and installs its key, so an SSH banner already implies the user exists.
  * When `privateKey` is given, bootVm also waits for a real key login, which proves it end to end.
+ *
+ * startVm is the lower level under bootVm: it starts QEMU on a given disk with given forwards (any host
+ * address, e.g. 127.77.0.10:22) and returns at once, without waiting for the guest. Callers that model
+ * machines with their own lifecycle (the fake EC2) use it to stop, restart and reset the same disk.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateEd25519OpenSsh } from '../../../src/ssh/openssh-key';
 import { vmScriptsDir } from './cache-dir';
-import { trackChild } from './child-reaper';
+import { trackChild, trackScratchDir } from './child-reaper';
 import { writeSeedIso, type StaticNic } from './cloud-init-seed';
 import { findFreePorts } from './free-port';
 import { runCommand } from './run-command';
@@ -72,7 +77,7 @@ export interface TestVm {
   stop(): Promise<void>;
 }
 
-interface ImageManifest {
+export interface ImageManifest {
   kernel: string;
   initrd: string;
   disk: string;
@@ -103,7 +108,7 @@ export function generateTestKeyPair(): { privateKey: string; publicKey: string }
   return generateEd25519OpenSsh('machine-test');
 }
 
-async function readManifest(imageDir: string): Promise<ImageManifest> {
+export async function readManifest(imageDir: string): Promise<ImageManifest> {
   const parsed: unknown = JSON.parse(await fs.readFile(path.join(imageDir, 'manifest.json'), 'utf8'));
   if (typeof parsed !== 'object' || parsed === null) throw new Error(`bad manifest in ${imageDir}`);
   const record = parsed as Record<string, unknown>;
@@ -120,18 +125,29 @@ async function serialTail(serialLogPath: string): Promise<string> {
   return text.split('\n').slice(-SERIAL_TAIL_LINES).join('\n');
 }
 
-function qemuArgs(options: {
+export interface GuestQemuOptions {
   manifest: ImageManifest;
   imageDir: string;
   overlayPath: string;
   seedPath: string;
   serialLogPath: string;
-  sshPort: number;
-  forwardPorts: number[];
+  /** QEMU user-network forwards, e.g. `hostfwd=tcp:127.0.0.1:2222-:22`. */
+  forwards: string[];
   memoryMb: number;
   extraNic?: ExtraNic;
-}): string[] {
-  const forwards = [`hostfwd=tcp:127.0.0.1:${options.sshPort}-:22`, ...options.forwardPorts.map((port) => `hostfwd=tcp:127.0.0.1:${port}-:${port}`)];
+  /** A QMP socket to ask the guest to power down (the ACPI power button). */
+  qmpSocket?: string;
+  /** Default true: a guest reboot ends QEMU (see -no-reboot below). False: the guest reboots as real hardware does. */
+  exitOnReboot?: boolean;
+}
+
+/** `hostfwd` rules: each host address and port to the same port in the guest. */
+export function hostForwards(address: string, ports: Array<{ host: number; guest: number }>): string[] {
+  return ports.map(({ host, guest }) => `hostfwd=tcp:${address}:${host}-:${guest}`);
+}
+
+export function guestQemuArgs(options: GuestQemuOptions): string[] {
+  const forwards = options.forwards;
   const args = [
     '-accel', 'tcg', // nested KVM hangs on this host at kernel start
     '-machine', 'q35',
@@ -141,8 +157,6 @@ function qemuArgs(options: {
     '-nographic',
     '-monitor', 'none',
     '-serial', `file:${options.serialLogPath}`,
-    // A kernel panic ends QEMU instead of rebooting forever, so the harness sees it at once.
-    '-no-reboot',
     '-kernel', path.join(options.imageDir, options.manifest.kernel),
     '-initrd', path.join(options.imageDir, options.manifest.initrd),
     '-append', options.manifest.append,
@@ -151,6 +165,10 @@ function qemuArgs(options: {
     '-netdev', `user,id=net0,${forwards.join(',')}`,
     '-device', `virtio-net-pci,netdev=net0,mac=${PRIMARY_NIC_MAC}`,
   ];
+  // A kernel panic ends QEMU instead of rebooting forever, so the harness sees it at once. It also turns
+  // every reboot (and QMP system_reset) into an exit, which is why a modelled machine can opt out.
+  if (options.exitOnReboot ?? true) args.push('-no-reboot');
+  if (options.qmpSocket) args.push('-qmp', `unix:${options.qmpSocket},server=on,wait=off`);
   if (options.extraNic) {
     // localaddr keeps the multicast frames on this machine's loopback instead of the LAN.
     args.push('-netdev', `socket,id=net1,mcast=${options.extraNic.mcast},localaddr=127.0.0.1`, '-device', `virtio-net-pci,netdev=net1,mac=${options.extraNic.mac}`);
@@ -162,13 +180,13 @@ function qemuArgs(options: {
  * Starts QEMU so that it also dies with this process: setpriv's parent-death signal covers the cases the
  * exit hook cannot (the test runner being SIGKILLed).
  */
-function spawnQemu(args: string[]): ChildProcess {
+export function spawnQemu(args: string[]): ChildProcess {
   const command = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : 'qemu-system-x86_64';
   const fullArgs = command === '/usr/bin/setpriv' ? ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args] : args;
   return spawn(command, fullArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -179,7 +197,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-async function killQemu(child: ChildProcess): Promise<void> {
+export async function killQemu(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   if (!(await waitForExit(child, 5_000))) {
@@ -188,29 +206,179 @@ async function killQemu(child: ChildProcess): Promise<void> {
   }
 }
 
-interface Running {
-  child: ChildProcess;
-  sshPort: number;
-  stderr: () => string;
-}
-
-/** Starts QEMU on a free SSH port, retrying when another process grabbed that port first. */
-async function startQemu(build: (sshPort: number) => string[]): Promise<Running> {
-  for (let attempt = 1; ; attempt++) {
-    const [sshPort] = await findFreePorts(1);
-    if (sshPort === undefined) throw new Error('no free port');
-    const child = spawnQemu(build(sshPort));
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // QEMU fails fast (well under a second) when a forward cannot bind.
-    const exitedEarly = await waitForExit(child, 1_500);
-    if (!exitedEarly) return { child, sshPort, stderr: () => stderr };
-    const portTaken = /could not set up host forwarding rule/i.test(stderr);
-    if (!portTaken || attempt >= PORT_RACE_ATTEMPTS) throw new Error(`qemu-system-x86_64 exited at start (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
+/** QEMU exited right at start; `forwardTaken` when one of its host forwards could not bind its address and port. */
+export class VmStartError extends Error {
+  constructor(
+    message: string,
+    readonly forwardTaken: boolean,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'VmStartError';
   }
 }
 
-async function waitUntilReady(vm: { sshPort: number; user: string; serialLogPath: string }, running: Running, privateKey: string | undefined, timeoutMs: number): Promise<void> {
+export interface StartVmOptions {
+  variant: ImageVariant;
+  /** The image directory ensureImage(variant) gave, when the caller already has it. */
+  imageDir?: string;
+  /** The VM's qcow2 disk over the cached image: created when missing, booted as it is when present (so a restart keeps the guest's files). */
+  overlayPath: string;
+  /** Virtual size in GiB of an overlay created here; default the image's own size. */
+  diskSizeGb?: number;
+  seedPath: string;
+  /** QEMU truncates it at start: it holds the console of this boot only. */
+  serialLogPath: string;
+  /** `hostfwd` rules, e.g. from hostForwards(); the address may be any local one, not only 127.0.0.1. */
+  forwards: string[];
+  /** Default 1024. */
+  memoryMb?: number;
+  extraNic?: ExtraNic;
+  /** Needed for powerdown() to be graceful and for reset(). Unix socket paths are limited to 107 bytes. */
+  qmpSocket?: string;
+  /** Default true; see GuestQemuOptions. */
+  exitOnReboot?: boolean;
+}
+
+/** A started QEMU. Nothing here waits for the guest to boot. */
+export interface VmProcess {
+  child: ChildProcess;
+  serialLogPath: string;
+  overlayPath: string;
+  /** Resolves once QEMU has exited, whatever the cause. */
+  exited: Promise<void>;
+  isRunning(): boolean;
+  /** What QEMU wrote to stderr so far. */
+  stderr(): string;
+  /** The ACPI power button (needs qmpSocket); kills QEMU if the guest is not off after timeoutMs. True when the guest powered off by itself. */
+  powerdown(timeoutMs: number): Promise<boolean>;
+  /** A hard reset through QMP. With exitOnReboot (the default) QEMU exits instead of rebooting. */
+  reset(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+const QMP_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs one QMP command: read the greeting, negotiate capabilities, send the command, wait for its answer.
+ * Asynchronous events may arrive between answers and are skipped.
+ */
+export function qmpExecute(socketPath: string, command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection(socketPath);
+    let buffer = '';
+    let step: 'greeting' | 'capabilities' | 'command' = 'greeting';
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new Error(`QMP ${command}: no answer within ${QMP_TIMEOUT_MS} ms`)), QMP_TIMEOUT_MS);
+    socket.on('error', (error) => finish(new Error(`QMP ${command}: ${error.message}`)));
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (line === '') continue;
+        const message = JSON.parse(line) as { QMP?: unknown; return?: unknown; error?: { desc?: string }; event?: string };
+        if (message.event !== undefined) continue;
+        if (message.error) return finish(new Error(`QMP ${command}: ${message.error.desc ?? JSON.stringify(message.error)}`));
+        if (step === 'greeting') {
+          step = 'capabilities';
+          socket.write('{"execute":"qmp_capabilities"}\n');
+        } else if (step === 'capabilities') {
+          step = 'command';
+          socket.write(`${JSON.stringify({ execute: command })}\n`);
+        } else {
+          return finish();
+        }
+      }
+    });
+  });
+}
+
+/** A new overlay on the image's disk; the cached image itself is never written. */
+async function createOverlay(imageDir: string, manifest: ImageManifest, overlayPath: string, sizeGb: number | undefined): Promise<void> {
+  const size = sizeGb === undefined ? [] : [`${sizeGb}G`];
+  await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', path.join(imageDir, manifest.disk), overlayPath, ...size]);
+}
+
+/**
+ * Starts QEMU and returns once it runs (QEMU fails within a second or so when a forward cannot bind, and
+ * that becomes a VmStartError). The child is registered with the child reaper and the setpriv parent-death
+ * signal, so it cannot outlive the test process; the caller owns the files.
+ */
+export async function startVm(options: StartVmOptions): Promise<VmProcess> {
+  const imageDir = options.imageDir ?? (await ensureImage(options.variant));
+  const manifest = await readManifest(imageDir);
+  if (!existsSync(options.overlayPath)) await createOverlay(imageDir, manifest, options.overlayPath, options.diskSizeGb);
+  // A stale socket file from an earlier boot would make QEMU fail to bind.
+  if (options.qmpSocket) await fs.rm(options.qmpSocket, { force: true });
+  const child = spawnQemu(
+    guestQemuArgs({
+      manifest,
+      imageDir,
+      overlayPath: options.overlayPath,
+      seedPath: options.seedPath,
+      serialLogPath: options.serialLogPath,
+      forwards: options.forwards,
+      memoryMb: options.memoryMb ?? 1024,
+      ...(options.extraNic ? { extraNic: options.extraNic } : {}),
+      ...(options.qmpSocket ? { qmpSocket: options.qmpSocket } : {}),
+      ...(options.exitOnReboot !== undefined ? { exitOnReboot: options.exitOnReboot } : {}),
+    }),
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const forget = trackChild(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(forget);
+  if (await waitForExit(child, 1_500)) {
+    forget();
+    const forwardTaken = /could not set up host forwarding rule/i.test(stderr);
+    throw new VmStartError(`qemu-system-x86_64 exited at start (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`, forwardTaken, stderr);
+  }
+  const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    serialLogPath: options.serialLogPath,
+    overlayPath: options.overlayPath,
+    exited,
+    isRunning,
+    stderr: () => stderr,
+    async powerdown(timeoutMs: number): Promise<boolean> {
+      if (!isRunning()) return true;
+      // Without a QMP socket (or when QEMU no longer answers) there is no button to press: the timeout decides.
+      if (options.qmpSocket) await qmpExecute(options.qmpSocket, 'system_powerdown').catch(() => undefined);
+      if (await waitForExit(child, timeoutMs)) return true;
+      await killQemu(child);
+      return false;
+    },
+    async reset(): Promise<void> {
+      if (!options.qmpSocket) throw new Error('reset() needs a QMP socket (startVm option qmpSocket)');
+      await qmpExecute(options.qmpSocket, 'system_reset');
+    },
+    kill: () => killQemu(child),
+  };
+}
+
+/** Starts QEMU on a free SSH port, retrying when another process grabbed that port first. */
+async function startOnFreeSshPort(start: (sshPort: number) => Promise<VmProcess>): Promise<{ vm: VmProcess; sshPort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const [sshPort] = await findFreePorts(1);
+    if (sshPort === undefined) throw new Error('no free port');
+    try {
+      return { vm: await start(sshPort), sshPort };
+    } catch (error) {
+      if (!(error instanceof VmStartError) || !error.forwardTaken || attempt >= PORT_RACE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function waitUntilReady(vm: { sshPort: number; user: string; serialLogPath: string }, running: VmProcess, privateKey: string | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let bannerSeen = false;
   while (Date.now() < deadline) {
@@ -234,15 +402,14 @@ export async function bootVm(options: BootVmOptions): Promise<TestVm> {
   validateName(options.name);
   const user = options.user ?? 'admin';
   const imageDir = await ensureImage(options.variant);
-  const manifest = await readManifest(imageDir);
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), `machine-vm-${options.name}-`));
   const overlayPath = path.join(workDir, 'overlay.qcow2');
   const serialLogPath = path.join(workDir, 'serial.log');
   const forwardPorts = options.forwardPorts ?? [];
-  let running: Running | undefined;
-  let forget: (() => void) | undefined;
+  let running: VmProcess | undefined;
+  // The exit hook deletes the folder if the test process ends before stop(); QEMU itself is tracked by startVm.
+  const forget = trackScratchDir(workDir);
   try {
-    await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', path.join(imageDir, manifest.disk), overlayPath]);
     const staticNic: StaticNic | undefined = options.extraNic ? { mac: options.extraNic.mac, address: options.extraNic.address } : undefined;
     const seedPath = await writeSeedIso(workDir, {
       instanceId: `${options.name}-${path.basename(workDir)}`,
@@ -253,20 +420,28 @@ export async function bootVm(options: BootVmOptions): Promise<TestVm> {
       ...(staticNic ? { staticNic } : {}),
     });
     const startedAt = Date.now();
-    running = await startQemu((sshPort) =>
-      qemuArgs({ manifest, imageDir, overlayPath, seedPath, serialLogPath, sshPort, forwardPorts, memoryMb: options.memoryMb ?? 1024, ...(options.extraNic ? { extraNic: options.extraNic } : {}) }),
+    const started = await startOnFreeSshPort((sshPort) =>
+      startVm({
+        variant: options.variant,
+        imageDir,
+        overlayPath,
+        seedPath,
+        serialLogPath,
+        forwards: hostForwards('127.0.0.1', [{ host: sshPort, guest: 22 }, ...forwardPorts.map((port) => ({ host: port, guest: port }))]),
+        memoryMb: options.memoryMb ?? 1024,
+        ...(options.extraNic ? { extraNic: options.extraNic } : {}),
+      }),
     );
-    const child = running.child;
-    forget = trackChild(child, workDir);
-    await waitUntilReady({ sshPort: running.sshPort, user, serialLogPath }, running, options.privateKey, options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS);
+    running = started.vm;
+    const vm = started.vm;
+    await waitUntilReady({ sshPort: started.sshPort, user, serialLogPath }, vm, options.privateKey, options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS);
     const bootMs = Date.now() - startedAt;
-    const stopForget = forget;
     let stopped = false;
     return {
       name: options.name,
       user,
       host: '127.0.0.1',
-      sshPort: running.sshPort,
+      sshPort: started.sshPort,
       forwarded: [...forwardPorts],
       serialLogPath,
       workDir,
@@ -275,14 +450,14 @@ export async function bootVm(options: BootVmOptions): Promise<TestVm> {
       async stop() {
         if (stopped) return;
         stopped = true;
-        await killQemu(child);
-        stopForget();
+        await vm.kill();
+        forget();
         await removeWorkDir(workDir);
       },
     };
   } catch (error) {
-    if (running) await killQemu(running.child);
-    forget?.();
+    if (running) await running.kill();
+    forget();
     await removeWorkDir(workDir);
     throw error;
   }

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { GuestHandle, InstanceBackend } from './backend';
+import type { Image, Instance, KeyPair, SecurityGroup, Subnet, Vpc } from './model';
+import type { QueryParams } from './query';
+import type { XmlValue } from './xml';
+
+/** Everything the actions share: the account's resources, the guests running, and how to name things. */
+export class Ec2Context {
+  readonly keyPairs = new Map<string, KeyPair>();
+  readonly groups = new Map<string, SecurityGroup>();
+  readonly instances = new Map<string, Instance>();
+  readonly guests = new Map<string, GuestHandle>();
+  /** Each instance's background work (boot, stop, terminate), chained. */
+  readonly inFlight = new Map<string, Promise<void>>();
+  /** New instances are unknown to DescribeInstances this many times (eventual consistency). */
+  hideNewInstancesFor = 0;
+  /** How long a launched (or started) instance stays pending before its guest boots. */
+  pendingMs = 0;
+  private publicHost = 10;
+  private privateHost = 10;
+
+  constructor(
+    readonly region: string,
+    readonly vpcs: Vpc[],
+    readonly subnets: Subnet[],
+    readonly images: Image[],
+    readonly backend: InstanceBackend,
+    readonly pageSize: number,
+  ) {}
+
+  id(prefix: string): string {
+    return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+  }
+
+  /** A fresh "public IP": a loopback address the guest's ports are forwarded on. */
+  nextPublicIp(): string {
+    return `127.77.0.${this.publicHost++}`;
+  }
+
+  nextPrivateIp(): string {
+    return `127.77.1.${this.privateHost++}`;
+  }
+}
+
+export type Handler = (params: QueryParams, ctx: Ec2Context) => Promise<Record<string, XmlValue>> | Record<string, XmlValue>;

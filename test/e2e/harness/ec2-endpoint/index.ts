@@ -1,0 +1,2 @@
+export { type FakeEc2, type FakeEc2Options, startFakeEc2 } from './server';
+export { inertBackend } from './backend';
