@@ -58,7 +58,8 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
    */
   protected progress(prefix?: string): Progress {
     const write = (line: string) => this.logToStderr(line);
-    if (this.jsonEnabled()) return new Progress(jsonSink(write));
+    // oclif silences logToStderr under --json, but the events are exactly what --json promises.
+    if (this.jsonEnabled()) return new Progress(jsonSink((line) => process.stderr.write(`${line}\n`)));
     return new Progress(humanSink(prefix ? (line) => write(`${prefix}: ${line.trim()}`) : write));
   }
 
