@@ -113,8 +113,13 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
   }, 15 * MINUTE);
 
   it('RunInstances failing after the key pair and security group exist leaves nothing behind', async () => {
-    fake.failNext('RunInstances', { code: 'InsufficientInstanceCapacity', message: 'We currently do not have sufficient t3.small capacity in the Availability Zone you requested (us-east-1a).', status: 500, times: 1 });
-    const result = await machine(createArgs('ec2', ['--amazonec2-security-group', 'ec2-only']));
+    // A server error: the SDK retries it (with the same ClientToken), and it outlasts every attempt.
+    fake.failNext('RunInstances', { code: 'InsufficientInstanceCapacity', message: 'We currently do not have sufficient t3.small capacity in the Availability Zone you requested (us-east-1a).', status: 500, times: 3 });
+    const before = fake.requests.length;
+    const result = await machine(createArgs('ec2', ['--amazonec2-security-group', 'ec2-only', '--amazonec2-retries', '3']));
+    const launches = fake.requests.slice(before).filter((r) => r.action === 'RunInstances');
+    expect(launches.map((r) => r.error)).toEqual(['InsufficientInstanceCapacity', 'InsufficientInstanceCapacity', 'InsufficientInstanceCapacity']);
+    expect(new Set(launches.map((r) => r.params.ClientToken)).size).toBe(1);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('EC2 RunInstances failed: InsufficientInstanceCapacity');
     expect(result.stderr).toMatch(/create host FAILED/);
@@ -123,12 +128,14 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
     expect(snapshot.keyPairs.filter((k) => k.name.startsWith('machine-ec2-'))).toEqual([]);
     expect(snapshot.securityGroups.filter((g) => g.name === 'ec2-only')).toEqual([]);
     expect(instancesOf('ec2')).toEqual([]);
-    const ls = JSON.parse((await machine(['ls', '--json'])).stdout) as Array<{ name: string; state: string; error?: string }>;
-    expect(ls.find((r) => r.name === 'ec2')).toMatchObject({ state: 'Error', error: expect.stringContaining('create host') });
+    const ls = JSON.parse((await machine(['ls', '--json'])).stdout) as Array<{ name: string; state: string; errors: string }>;
+    expect(ls.find((r) => r.name === 'ec2')).toMatchObject({ state: 'Error', errors: expect.stringContaining('create host: EC2 RunInstances failed: InsufficientInstanceCapacity') });
     expect((await machine(['rm', '-y', 'ec2'])).code).toBe(0);
   }, 5 * MINUTE);
 
   it('Ctrl-C while the instance boots terminates it and deletes the key pair and group it made', async () => {
+    // Pending long enough that the interrupt lands while the SDK's waiter is polling.
+    fake.delayRunning(30_000);
     const child = spawn(process.execPath, [machineBin, ...createArgs('ec3', ['--amazonec2-security-group', 'ec3-only', '--json'])], {
       env: { ...process.env, ...awsEnv(), MACHINE_STORAGE_PATH: store },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -146,13 +153,15 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(interrupted).toBe(true);
     expect(code).not.toBe(0);
-    expect(stderr).toContain('INTERRUPTED');
+    expect(stderr).toMatch(/"event":"phase-failed","phase":"create host","elapsedMs":\d+,"message":"interrupted while waiting for i-/);
+    expect(stderr).toMatch(/"event":"phase-end","phase":"roll back"/);
     const [instance] = instancesOf('ec3');
     expect(instance?.state).toBe('terminated');
     const snapshot = fake.snapshot();
     expect(snapshot.keyPairs.filter((k) => k.name.startsWith('machine-ec3-'))).toEqual([]);
     expect(snapshot.securityGroups.filter((g) => g.name === 'ec3-only')).toEqual([]);
     expect((await machine(['rm', '-y', 'ec3'])).code).toBe(0);
+    fake.delayRunning(0);
   }, 10 * MINUTE);
 
   it('rm of a machine whose instance was terminated elsewhere succeeds, says so, and still cleans the rest', async () => {

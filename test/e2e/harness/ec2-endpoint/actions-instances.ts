@@ -53,10 +53,15 @@ function visible(ctx: Ec2Context, id: string): Instance {
   return instance;
 }
 
-/** Guest boots, stops and terminations run in the background, one after another per instance, as on EC2: calls return at once. */
-function background(ctx: Ec2Context, instanceId: string, work: () => Promise<void>): void {
+/**
+ * Guest boots, stops and terminations run in the background, as on EC2: calls return at once. Work
+ * queues behind the instance's earlier work, except termination, which EC2 starts at once even for a
+ * pending instance (a boot still under way sees the new state and gives its guest up).
+ */
+function background(ctx: Ec2Context, instanceId: string, work: () => Promise<void>, options: { now?: boolean } = {}): void {
   const previous = ctx.inFlight.get(instanceId) ?? Promise.resolve();
-  ctx.inFlight.set(instanceId, previous.then(work, work).catch(() => undefined));
+  const next = options.now ? work() : previous.then(work, work);
+  ctx.inFlight.set(instanceId, Promise.all([previous, next.catch(() => undefined)]).then(() => undefined));
 }
 
 async function bootGuest(ctx: Ec2Context, instance: Instance): Promise<void> {
@@ -76,6 +81,8 @@ async function bootGuest(ctx: Ec2Context, instance: Instance): Promise<void> {
     if (instance.state === 'pending') instance.state = 'running';
     else await guest.kill();
   } catch (err) {
+    // A boot cut short by termination is not a launch failure.
+    if (instance.state !== 'pending') return;
     instance.state = 'terminated';
     instance.stateReason = `Server.InternalError: ${err instanceof Error ? err.message : String(err)}`;
     instance.publicIp = undefined;
@@ -240,7 +247,7 @@ const terminateInstances: Handler = (params, ctx) =>
       i.publicIp = undefined;
       i.volumes = i.volumes.filter((v) => !v.deleteOnTermination);
       i.state = 'terminated';
-    });
+    }, { now: true });
     return 'shutting-down';
   });
 
