@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { type FakeEc2, startFakeEc2 } from './harness/ec2-endpoint';
+import { unreadElements } from './harness/ec2-endpoint/schema-check';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { machineBin, runMachine, runShell, type RunResult } from './helpers/cli';
 
@@ -175,4 +176,9 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
     expect(snapshot.securityGroups.filter((g) => g.name !== 'default')).toEqual([]);
     expect(JSON.parse((await machine(['ls', '--json'])).stdout)).toEqual([]);
   }, 5 * MINUTE);
+
+  it('answered everything above in elements the SDK reads (nothing the driver saw was silently dropped)', () => {
+    expect(fake.requests.filter((r) => r.response).length).toBeGreaterThan(50);
+    expect(fake.requests.flatMap((r) => (r.response ? unreadElements(r.action, r.response) : []))).toEqual([]);
+  });
 });

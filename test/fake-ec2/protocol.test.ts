@@ -2,6 +2,7 @@ import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstance
 import { ec2ConfigFromFlags } from '../../drivers/amazonec2/config';
 import { sdkEc2Port } from '../../drivers/amazonec2/sdk-port';
 import { type FakeEc2, inertBackend, startFakeEc2 } from '../e2e/harness/ec2-endpoint';
+import { unreadElements } from '../e2e/harness/ec2-endpoint/schema-check';
 
 /**
  * The local EC2 endpoint driven by the real AWS SDK, without VMs: signatures, errors, paging, waiters,
@@ -24,7 +25,11 @@ beforeEach(async () => {
   fake = await startFakeEc2({ region: REGION, ...KEY, backend: inertBackend });
 });
 afterEach(async () => {
+  // Every answer of the test, element by element, is something the SDK reads: a misspelled field would
+  // otherwise be dropped silently and read as undefined.
+  const unread = fake.requests.flatMap((r) => (r.response ? unreadElements(r.action, r.response) : []));
   await fake.close();
+  expect(unread).toEqual([]);
   delete process.env.AWS_ACCESS_KEY_ID;
   delete process.env.AWS_SECRET_ACCESS_KEY;
 });

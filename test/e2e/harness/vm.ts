@@ -224,7 +224,7 @@ export interface StartVmOptions {
   imageDir?: string;
   /** The VM's qcow2 disk over the cached image: created when missing, booted as it is when present (so a restart keeps the guest's files). */
   overlayPath: string;
-  /** Virtual size in GiB of an overlay created here; default the image's own size. */
+  /** Virtual size in GiB of an overlay created here; default the image's own size, which it must not be below (the guest's filesystem would be cut). */
   diskSizeGb?: number;
   seedPath: string;
   /** QEMU truncates it at start: it holds the console of this boot only. */

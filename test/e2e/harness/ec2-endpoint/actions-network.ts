@@ -41,7 +41,7 @@ const createSecurityGroup: Handler = (params, ctx) => {
   if ([...ctx.groups.values()].some((g) => g.name === name && g.vpcId === vpcId)) throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpcId}'`);
   const group: SecurityGroup = { groupId: ctx.id('sg'), name, description: params.required('GroupDescription'), vpcId, tags: params.tagSpecifications().get('security-group') ?? {}, ingress: [] };
   ctx.groups.set(group.groupId, group);
-  return { return: true, groupId: group.groupId, tagSet: tagSet(group.tags) };
+  return { groupId: group.groupId, tagSet: tagSet(group.tags) };
 };
 
 const describeSecurityGroups: Handler = (params, ctx) => {

@@ -106,4 +106,6 @@ export interface RequestRecord {
   accessKeyId?: string;
   /** The EC2 error code answered, when the request failed. */
   error?: string;
+  /** The XML answered, when the request succeeded (tests check it against the SDK's schema). */
+  response?: string;
 }

@@ -80,7 +80,9 @@ export async function startFakeEc2(options: FakeEc2Options): Promise<FakeEc2> {
       }
       const handler = ACTIONS[action];
       if (!handler) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
-      return { status: 200, xml: successXml(action, requestId, await handler(params, ctx)) };
+      const xml = successXml(action, requestId, await handler(params, ctx));
+      record.response = xml;
+      return { status: 200, xml };
     } catch (err) {
       const failure = err instanceof Ec2Error ? err : new Ec2Error('InternalError', err instanceof Error ? err.message : String(err), 500);
       record.error = failure.code;
