@@ -110,7 +110,7 @@ describe('local EC2 endpoint through the real SDK', () => {
     expect(fake.requests.filter((r) => r.error === 'InvalidInstanceID.NotFound').length).toBeGreaterThan(0);
     const instance = await ec2.describeInstance(id);
     expect(instance).toMatchObject({ state: 'running', tags: { Name: 'm', 'machine:launch': 'tok-1' } });
-    expect(instance?.publicIp).toMatch(/^127\.77\.0\.\d+$/);
+    expect(instance?.publicIp).toMatch(/^127\.\d+\.0\.\d+$/);
     expect((await ec2.findInstancesByTag('machine:launch', 'tok-1')).map((i) => i.instanceId)).toEqual([id]);
     expect(fake.snapshot().instances[0]?.volumes[0]).toMatchObject({ size: 12, tags: { Name: 'm' } });
   }, 60_000);

@@ -108,7 +108,7 @@ export function generateTestKeyPair(): { privateKey: string; publicKey: string }
   return generateEd25519OpenSsh('machine-test');
 }
 
-export async function readManifest(imageDir: string): Promise<ImageManifest> {
+async function readManifest(imageDir: string): Promise<ImageManifest> {
   const parsed: unknown = JSON.parse(await fs.readFile(path.join(imageDir, 'manifest.json'), 'utf8'));
   if (typeof parsed !== 'object' || parsed === null) throw new Error(`bad manifest in ${imageDir}`);
   const record = parsed as Record<string, unknown>;
@@ -146,7 +146,7 @@ export function hostForwards(address: string, ports: Array<{ host: number; guest
   return ports.map(({ host, guest }) => `hostfwd=tcp:${address}:${host}-:${guest}`);
 }
 
-export function guestQemuArgs(options: GuestQemuOptions): string[] {
+function guestQemuArgs(options: GuestQemuOptions): string[] {
   const forwards = options.forwards;
   const args = [
     '-accel', 'tcg', // nested KVM hangs on this host at kernel start
@@ -180,13 +180,13 @@ export function guestQemuArgs(options: GuestQemuOptions): string[] {
  * Starts QEMU so that it also dies with this process: setpriv's parent-death signal covers the cases the
  * exit hook cannot (the test runner being SIGKILLed).
  */
-export function spawnQemu(args: string[]): ChildProcess {
+function spawnQemu(args: string[]): ChildProcess {
   const command = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : 'qemu-system-x86_64';
   const fullArgs = command === '/usr/bin/setpriv' ? ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args] : args;
   return spawn(command, fullArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -197,7 +197,7 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boo
   });
 }
 
-export async function killQemu(child: ChildProcess): Promise<void> {
+async function killQemu(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   if (!(await waitForExit(child, 5_000))) {

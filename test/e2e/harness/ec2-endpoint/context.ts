@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { GuestHandle, InstanceBackend } from './backend';
 import type { Image, Instance, KeyPair, SecurityGroup, Subnet, Vpc } from './model';
 import type { QueryParams } from './query';
@@ -18,6 +18,11 @@ export class Ec2Context {
   pendingMs = 0;
   private publicHost = 10;
   private privateHost = 10;
+  /**
+   * A /16 of loopback addresses of its own (127.64.0.0 to 127.191.0.0), so two endpoints running at
+   * once (a test and a benchmark) do not hand out the same "IP" and fight over its port 22.
+   */
+  private readonly network = 64 + randomInt(128);
 
   constructor(
     readonly region: string,
@@ -32,13 +37,13 @@ export class Ec2Context {
     return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
   }
 
-  /** A fresh "public IP": a loopback address the guest's ports are forwarded on. */
+  /** A fresh "public IP": a loopback address (127.N.0.x) the guest's ports are forwarded on. */
   nextPublicIp(): string {
-    return `127.77.0.${this.publicHost++}`;
+    return `127.${this.network}.0.${this.publicHost++}`;
   }
 
   nextPrivateIp(): string {
-    return `127.77.1.${this.privateHost++}`;
+    return `127.${this.network}.1.${this.privateHost++}`;
   }
 }
 
