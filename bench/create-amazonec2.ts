@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { startFakeEc2 } from '../test/e2e/harness/ec2-endpoint';
+import { printPhases, runBenchmark } from './report';
 
 const run = promisify(execFile);
 const machineBin = path.join(__dirname, '..', '..', 'bin', 'run.js');
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     const { stdout } = await run(process.execPath, [machineBin, 'create', '--json', '--driver', 'amazonec2', '--amazonec2-endpoint', fake.endpoint, '--engine-install', 'none', 'bench-ec2'], { env, maxBuffer: 16 * 1024 * 1024 });
     const result = JSON.parse(stdout) as { timings: Array<{ phase: string; ms: number }> };
     console.log(`amazonec2 create (local EC2 endpoint, TCG VM, --engine-install none): ${((Date.now() - started) / 1000).toFixed(1)} s wall`);
-    for (const t of result.timings) console.log(`  ${t.phase.padEnd(22)} ${(t.ms / 1000).toFixed(2)} s`);
+    printPhases(result.timings);
     console.log(`  EC2 calls: ${fake.requests.length} (${callsSince(fake.requests, 0)})`);
 
     const beforeLs = fake.requests.length;
@@ -48,7 +49,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { findFreePorts } from '../test/e2e/harness/free-port';
 import { bootVm, generateTestKeyPair } from '../test/e2e/harness/vm';
+import { printPhases, runBenchmark } from './report';
 
 const run = promisify(execFile);
 const machineBin = path.join(__dirname, '..', '..', 'bin', 'run.js');
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
       const wallMs = Date.now() - started;
       const result = JSON.parse(stdout) as CreateJson;
       console.log(`create round ${round}: ${(wallMs / 1000).toFixed(2)} s wall (engine present, --engine-install none)`);
-      for (const t of result.timings) console.log(`  ${t.phase.padEnd(22)} ${(t.ms / 1000).toFixed(2)} s`);
+      printPhases(result.timings);
       await run(process.execPath, [machineBin, 'rm', '-y', `bench${round}`], { env: { ...process.env, MACHINE_STORAGE_PATH: store } });
     }
   } finally {
@@ -56,7 +57,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runBenchmark(main);

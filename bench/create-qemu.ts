@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureImage } from '../test/e2e/harness/vm';
 import { serveImage } from '../test/e2e/helpers/image-server';
+import { printPhases, runBenchmark } from './report';
 
 const run = promisify(execFile);
 const machineBin = path.join(__dirname, '..', '..', 'bin', 'run.js');
@@ -34,7 +35,7 @@ async function timeCreate(store: string, variant: 'engine' | 'base', install: st
     const wallMs = Date.now() - started;
     const result = JSON.parse(stdout) as { timings: Array<{ phase: string; ms: number }> };
     console.log(`qemu create, ${variant} image, --engine-install ${install}: ${(wallMs / 1000).toFixed(1)} s wall`);
-    for (const t of result.timings) console.log(`  ${t.phase.padEnd(22)} ${(t.ms / 1000).toFixed(2)} s`);
+    printPhases(result.timings);
     await run(process.execPath, [machineBin, 'rm', '-y', name], { env });
   } finally {
     await server.close();
@@ -52,7 +53,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runBenchmark(main);

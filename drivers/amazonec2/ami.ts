@@ -42,8 +42,3 @@ export function pickUbuntuLts(images: ImageInfo[], architecture: string): ImageI
   lts.sort((a, b) => b.year - a.year || b.image.creationDate.localeCompare(a.image.creationDate));
   return lts[0]?.image;
 }
-
-/** "24.04" from an image name, for messages. */
-export function ubuntuVersionOf(name: string): string | undefined {
-  return /ubuntu-[a-z]+-(\d{2}\.\d{2})-/.exec(name)?.[1];
-}

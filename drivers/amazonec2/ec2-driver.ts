@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import type { CreateContext, CreateResult, Driver, DriverEnvironment, HostKeyContext } from '../../src/core/driver';
-import { OperationError } from '../../src/core/errors';
+import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
+import { OperationError, throwIfCreateInterrupted } from '../../src/core/errors';
 import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
 import { EC2_SSH_PORT, type Ec2Config } from './config';
 import { hostKeysFromConsole } from './console-host-keys';
 import type { Ec2Port, InstanceInfo } from './ec2-port';
-import { ec2Resources, instanceIdsToRemove, type Ec2Facts, factsFrom } from './facts';
+import { instanceIdsToRemove, type Ec2Facts, factsFrom } from './facts';
 import { launchSpec } from './launch-spec';
 import { type Placement, resolvePlacement } from './pre-create';
 import { ensureSecurityGroup } from './security-group';
@@ -65,9 +65,6 @@ export class Ec2Driver implements Driver {
     const { image, subnet } = placement;
     const name = this.env.machineName;
     const region = this.config.region;
-    const interrupted = (): void => {
-      if (ctx.signal.aborted) throw new OperationError('INTERRUPTED', 'create was interrupted');
-    };
     ctx.progress(`${image.imageId} (${image.name}) in ${subnet.availabilityZone}, ${subnet.vpcId}`);
     await this.remember(ctx, { amiId: image.imageId, subnetId: subnet.subnetId, vpcId: subnet.vpcId });
 
@@ -75,13 +72,13 @@ export class Ec2Driver implements Driver {
     await ctx.journal({ kind: 'ec2-key-pair', id: keyName, attributes: { region } });
     ctx.progress(`importing key pair ${keyName}`);
     await this.ec2.importKeyPair(keyName, ctx.sshPublicKey, machineTags(name, this.config));
-    interrupted();
+    throwIfCreateInterrupted(ctx.signal);
 
     const group = await ensureSecurityGroup(this.ec2, this.config, subnet.vpcId, name, (m) => ctx.progress(m));
     if (group.managed) {
       await ctx.journal({ kind: 'ec2-security-group', id: group.groupId, attributes: { region, name: this.config.securityGroup, vpcId: subnet.vpcId } });
     }
-    interrupted();
+    throwIfCreateInterrupted(ctx.signal);
 
     const clientToken = `${name}-${randomBytes(8).toString('hex')}`.slice(-64);
     await ctx.journal({ kind: 'ec2-launch', id: clientToken, attributes: { region } });
@@ -111,14 +108,14 @@ export class Ec2Driver implements Driver {
   }
 
   /** Fingerprints cloud-init printed on the console; empty when none came in time (then we trust on first use). */
-  async hostKeyFingerprints(ctx: HostKeyContext): Promise<string[]> {
+  async hostKeyFingerprints(signal: AbortSignal): Promise<string[]> {
     const instanceId = this.requireInstanceId();
     const deadline = Date.now() + this.hostKeyTimeoutMs;
     for (;;) {
       const text = await this.ec2.consoleOutput(instanceId);
       const keys = hostKeysFromConsole(text ?? '');
       if (keys.fingerprints.length > 0) return keys.fingerprints;
-      if (keys.finished || Date.now() >= deadline || ctx.signal.aborted) return [];
+      if (keys.finished || Date.now() >= deadline || signal.aborted) return [];
       await new Promise((resolve) => setTimeout(resolve, this.hostKeyPollMs));
     }
   }
@@ -157,7 +154,7 @@ export class Ec2Driver implements Driver {
 
   async remove(): Promise<string[]> {
     const notes: string[] = [];
-    const resources = ec2Resources(this.env.resources);
+    const resources = this.env.resources;
     const instanceIds = await instanceIdsToRemove(this.ec2, resources);
     const terminating: string[] = [];
     for (const id of instanceIds) {

@@ -86,7 +86,6 @@ export interface Ec2Port {
   deleteKeyPair(name: string): Promise<void>;
 
   findSecurityGroup(name: string, vpcId: string): Promise<SecurityGroupInfo | undefined>;
-  describeSecurityGroup(groupId: string): Promise<SecurityGroupInfo | undefined>;
   createSecurityGroup(name: string, description: string, vpcId: string, tags: ResourceTags): Promise<string>;
   /** Adds rules; a rule already there is not an error. */
   authorizeIngress(groupId: string, rules: IngressRule[]): Promise<void>;

@@ -20,12 +20,6 @@ export function factsFrom(state: Record<string, unknown>): Ec2Facts {
   return facts;
 }
 
-export const RESOURCE_KINDS = ['ec2-key-pair', 'ec2-security-group', 'ec2-launch', 'ec2-instance'] as const;
-
-export function ec2Resources(resources: readonly ResourceRecord[]): ResourceRecord[] {
-  return resources.filter((r) => (RESOURCE_KINDS as readonly string[]).includes(r.kind));
-}
-
 /**
  * The instances a machine owns: those journaled by id, and those launched with a journaled token.
  * The second kind covers a create that died between RunInstances and recording the id.

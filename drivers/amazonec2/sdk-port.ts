@@ -6,7 +6,6 @@ import {
   DescribeImagesCommand,
   DescribeInstanceTypesCommand,
   DescribeInstancesCommand,
-  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -134,12 +133,6 @@ class SdkEc2Port implements Ec2Port {
       }
       return undefined;
     });
-  }
-
-  async describeSecurityGroup(groupId: string): Promise<SecurityGroupInfo | undefined> {
-    const out = await this.call('DescribeSecurityGroups', () => this.client.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })), ['InvalidGroup.NotFound']);
-    const group = out?.SecurityGroups?.[0];
-    return group ? securityGroupInfo(group) : undefined;
   }
 
   async createSecurityGroup(name: string, description: string, vpcId: string, tags: ResourceTags): Promise<string> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
-import { OperationError, PreCreateCheckError } from '../../src/core/errors';
+import { OperationError, PreCreateCheckError, throwIfCreateInterrupted } from '../../src/core/errors';
 import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
 import type { QemuConfig } from './config';
 import { gatherHostFacts, runProgram } from './host-facts';
@@ -94,9 +94,6 @@ export class QemuDriver implements Driver {
 
   async create(ctx: CreateContext): Promise<CreateResult> {
     if (!ctx.sshPublicKey) throw new OperationError('QEMU_NO_KEY', 'the QEMU driver needs the machine\'s generated SSH key, and none was given');
-    const aborted = (): void => {
-      if (ctx.signal.aborted) throw new OperationError('INTERRUPTED', 'create was interrupted');
-    };
 
     const cache = new ImageCache(this.env.storePath);
     const image = await cache.resolve(this.config.image, {
@@ -106,13 +103,13 @@ export class QemuDriver implements Driver {
     });
     const accel = resolveAccel(this.config.accel, await this.hostFacts(this.binary));
     await this.remember(ctx, { imageSha256: image.sha256, accel });
-    aborted();
+    throwIfCreateInterrupted(ctx.signal);
 
     // Journaled before anything can fail, so a rollback always releases them.
     await ctx.journal({ kind: 'qemu-ports', id: this.env.machineName });
     const ports = await reservePorts(this.env.storePath, this.env.machineName);
     await this.remember(ctx, ports);
-    aborted();
+    throwIfCreateInterrupted(ctx.signal);
 
     await ctx.journal({ kind: 'qemu-disk', id: path.basename(this.files.disk), attributes: { base: image.sha256 } });
     ctx.progress(`creating ${this.config.diskSize} disk on image ${image.sha256.slice(0, 12)}`);
@@ -125,7 +122,7 @@ export class QemuDriver implements Driver {
       user: this.config.sshUser,
       sshPublicKey: ctx.sshPublicKey,
     });
-    aborted();
+    throwIfCreateInterrupted(ctx.signal);
 
     ctx.progress(`starting QEMU (${accel}, ${this.config.cpus} CPU, ${this.config.memoryMb} MiB)`);
     const pid = await this.launch();

@@ -28,7 +28,7 @@ export interface Driver {
    * forge (a cloud's console output). The first SSH connection must present one of them. An empty
    * answer means none came in time, and the core trusts the key on first use and says so.
    */
-  hostKeyFingerprints?(ctx: HostKeyContext): Promise<string[]>;
+  hostKeyFingerprints?(signal: AbortSignal): Promise<string[]>;
   /** Why the host may not have come up (a console tail, advice), added to a failed wait's message. */
   diagnose?(): Promise<string>;
 }
@@ -46,11 +46,6 @@ export interface CreateContext {
   signal: AbortSignal;
   /** Public half of the SSH key the store generated for this machine (OpenSSH format), if any. */
   sshPublicKey?: string;
-}
-
-export interface HostKeyContext {
-  signal: AbortSignal;
-  progress(message: string): void;
 }
 
 export interface CreateResult {

@@ -80,6 +80,16 @@ export class OperationError extends MachineError {
   }
 }
 
+/** The user interrupted create (Ctrl-C); what was made is rolled back. */
+export function createInterrupted(): OperationError {
+  return new OperationError('INTERRUPTED', 'create was interrupted');
+}
+
+/** Between the steps of create: stop here if the user interrupted it. */
+export function throwIfCreateInterrupted(signal: AbortSignal): void {
+  if (signal.aborted) throw createInterrupted();
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { MachineApp } from '../app';
 import type { Driver, DriverDescriptor } from '../driver';
-import { MachineError, MachineExistsError, OperationError, errorMessage } from '../errors';
+import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../errors';
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../machine-record';
 import { withStoreLock } from '../store/lock';
 import { waitForEngineReady } from './engine-ready';
@@ -54,7 +54,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   let phase = 'reserve';
   const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
     phase = name;
-    if (request.signal.aborted) throw interrupted();
+    throwIfCreateInterrupted(request.signal);
     return progress.phase(name, work);
   };
 
@@ -120,7 +120,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     const err = await withDiagnosis(caught, phase, driver);
     await recordFailure(app, name, phase, err);
     if (!request.keepOnFailure) await rollback(app, name, progress);
-    throw request.signal.aborted && !(err instanceof MachineError) ? interrupted() : err;
+    throw request.signal.aborted && !(err instanceof MachineError) ? createInterrupted() : err;
   }
 }
 
@@ -128,7 +128,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
 async function announcedHostKeys(driver: Driver, signal: AbortSignal, note: (message: string) => void): Promise<string[]> {
   if (!driver.hostKeyFingerprints) return [];
   note('reading the host key fingerprints from the console');
-  const fingerprints = await driver.hostKeyFingerprints({ signal, progress: note });
+  const fingerprints = await driver.hostKeyFingerprints(signal);
   note(
     fingerprints.length > 0
       ? `the host must present one of ${fingerprints.join(', ')}`
@@ -201,9 +201,5 @@ async function rollback(app: MachineApp, name: string, progress: Progress): Prom
       await app.store.update(name, (r) => (r.resources = []));
     })
     .catch((err) => progress.note('roll back', `could not remove everything: ${errorMessage(err)}; \`machine rm ${name}\` retries`));
-}
-
-function interrupted(): MachineError {
-  return new OperationError('INTERRUPTED', 'create was interrupted');
 }
 

@@ -195,11 +195,11 @@ describe('amazonec2 driver', () => {
     await run.driver.create(run.ctx);
     const fingerprint = `SHA256:${'A'.repeat(43)}`;
     ec2.consoleText = `boot\r\nec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\r\nec2: 256 ${fingerprint} root@ip (ED25519)\r\nec2: -----END SSH HOST KEY FINGERPRINTS-----\r\n`;
-    expect(await run.driver.hostKeyFingerprints({ signal: run.abort.signal, progress: () => undefined })).toEqual([fingerprint]);
+    expect(await run.driver.hostKeyFingerprints(run.abort.signal)).toEqual([fingerprint]);
 
     ec2.consoleText = 'Cloud-init v. 22.4.2 finished at Mon, 23 Nov 2026 10:00:00 +0000. Datasource DataSourceEc2.\n';
     ec2.calls.length = 0;
-    expect(await run.driver.hostKeyFingerprints({ signal: run.abort.signal, progress: () => undefined })).toEqual([]);
+    expect(await run.driver.hostKeyFingerprints(run.abort.signal)).toEqual([]);
     expect(ec2.calls).toEqual(['GetConsoleOutput']);
   });
 

@@ -79,10 +79,6 @@ export class FakeEc2Port implements Ec2Port {
     this.step('DescribeSecurityGroups');
     return [...this.groups.values()].find((g) => g.groupName === name && g.vpcId === vpcId);
   }
-  async describeSecurityGroup(groupId: string) {
-    this.step('DescribeSecurityGroups');
-    return this.groups.get(groupId);
-  }
   async createSecurityGroup(name: string, _description: string, vpcId: string, tags: ResourceTags) {
     this.step('CreateSecurityGroup');
     const groupId = `sg-${String(++this.sequence).padStart(8, '0')}`;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { INSTANCE_TYPES } from './catalog';
-import type { Ec2Context, Handler } from './context';
+import type { Handler } from './context';
 import { matchesFilters, page } from './filters';
 import type { Image, KeyPair } from './model';
-import { Ec2Error, type QueryParams } from './query';
+import { Ec2Error } from './query';
 import { type XmlValue, tagSet } from './xml';
 
 function imageXml(image: Image): XmlValue {
@@ -77,7 +77,7 @@ const describeKeyPairs: Handler = (params, ctx) => {
 };
 
 /** EC2 answers success for a key pair that does not exist. */
-const deleteKeyPair: Handler = (params: QueryParams, ctx: Ec2Context) => {
+const deleteKeyPair: Handler = (params, ctx) => {
   ctx.keyPairs.delete(params.required('KeyName'));
   return { return: true };
 };
