@@ -11,8 +11,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'jest.config.js', 'bench/**/*.js'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    files: ['bin/**/*.js', 'jest.config.js', 'bench/**/*.js', 'test/reporters/*.js'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -2,6 +2,8 @@
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   verbose: true,
+  // The heartbeat names the files that are running, so a run cut off by CI's time limit still says where.
+  reporters: ['default', '<rootDir>/test/reporters/heartbeat.js'],
   // End-to-end tests boot VMs under TCG; they set longer timeouts per test.
   testTimeout: 30000,
   projects: [

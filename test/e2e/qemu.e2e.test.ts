@@ -26,7 +26,7 @@ describe('qemu driver on this machine', () => {
       'create', '--driver', 'qemu',
       '--qemu-image', server.imageUrl,
       '--qemu-kernel', path.join(imageDir, 'vmlinuz'), '--qemu-initrd', path.join(imageDir, 'initrd.img'), '--qemu-append', manifest.append,
-      '--qemu-accel', 'tcg', '--qemu-cpus', '1', '--qemu-memory', '1024', '--qemu-disk-size', '10G',
+      '--qemu-accel', 'tcg', '--qemu-cpus', '2', '--qemu-memory', '1024', '--qemu-disk-size', '10G',
       '--engine-install', 'none',
       name,
     ];
