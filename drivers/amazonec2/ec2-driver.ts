@@ -181,6 +181,13 @@ export class Ec2Driver implements Driver {
 
   private async stopInstance(force: boolean): Promise<void> {
     const id = this.requireInstanceId();
+    // EC2 answers StopInstances on a one-time spot instance with UnsupportedOperation; say why before asking.
+    if (this.config.spot) {
+      throw new OperationError('NOT_SUPPORTED', `${this.env.machineName} runs on a one-time spot instance (${id}), which EC2 can terminate but not ${force ? 'force-stop' : 'stop'}`, [
+        `machine rm ${this.env.machineName} removes it`,
+        'create without --amazonec2-request-spot-instance for a machine you can stop and start',
+      ]);
+    }
     await this.ec2.stopInstance(id, force);
     await this.waitFor(id, 'stopped');
   }

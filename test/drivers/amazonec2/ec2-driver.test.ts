@@ -189,6 +189,16 @@ describe('amazonec2 driver', () => {
     await expect(driver.ip()).rejects.toThrow(/no longer exists/);
   });
 
+  it('refuses to stop or kill a one-time spot instance before asking EC2, and points at rm', async () => {
+    const ec2 = new FakeEc2Port();
+    const run = setup(ec2, { 'amazonec2-request-spot-instance': true });
+    await run.driver.create(run.ctx);
+    ec2.calls.length = 0;
+    await expect(run.driver.stop()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringMatching(/one-time spot instance .* not stop$/) });
+    await expect(run.driver.kill()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', suggestions: expect.arrayContaining(['machine rm dev1 removes it']) });
+    expect(ec2.calls.filter((c) => c.startsWith('Stop'))).toEqual([]);
+  });
+
   it('reads host key fingerprints from the console, and gives up once cloud-init finished without them', async () => {
     const ec2 = new FakeEc2Port();
     const run = setup(ec2);
