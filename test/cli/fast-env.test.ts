@@ -6,6 +6,7 @@ import Env from '../../src/commands/env';
 import { MachineStore } from '../../src/core/store/machine-store';
 import { StoreLayout } from '../../src/core/store-layout';
 import { makeTempDir, sampleRecord } from '../helpers/tmp-store';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const repoRoot = path.join(__dirname, '..', '..');
 
@@ -15,7 +16,7 @@ const repoRoot = path.join(__dirname, '..', '..');
  */
 function oclifEnv(argv: string[]): string {
   const script = `require('@oclif/core').run(${JSON.stringify(['env', ...argv])}, ${JSON.stringify(path.join(repoRoot, 'bin'))}).then(() => require('@oclif/core').flush())`;
-  return execFileSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  return execFileSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS });
 }
 
 describe('machine env fast path', () => {

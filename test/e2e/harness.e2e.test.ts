@@ -14,6 +14,7 @@ import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { findFreePorts } from './harness/free-port';
 import { connectSsh, execOverSsh, type ExecResult } from './harness/ssh-exec';
 import { bootVm, generateTestKeyPair, type TestVm } from './harness/vm';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const MINUTE = 60_000;
 
@@ -119,7 +120,7 @@ describe('e2e harness', () => {
     };
 
     it('publishes a signing key whose fingerprint matches', async () => {
-      const shown = execFileSync('gpg', ['--batch', '--with-colons', '--show-keys', repo.keyPath], { encoding: 'utf8' });
+      const shown = execFileSync('gpg', ['--batch', '--with-colons', '--show-keys', repo.keyPath], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS });
       expect(shown).toContain(`fpr:::::::::${repo.fingerprint}:`);
       const index = await httpGet(`${repo.hostUrl}dists/bookworm/stable/binary-amd64/Packages`);
       expect(index.status).toBe(200);
@@ -146,14 +147,14 @@ describe('e2e harness', () => {
 
   it('builds a busybox rootfs tar whose shell runs', async () => {
     const tarPath = await buildBusyboxRootfsTar();
-    const listing = execFileSync('tar', ['-tvf', tarPath], { encoding: 'utf8' });
+    const listing = execFileSync('tar', ['-tvf', tarPath], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS });
     expect(listing).toMatch(/^-rwxr-xr-x 0\/0 .* \.\/bin\/busybox$/m);
     expect(listing).toMatch(/ \.\/bin\/sh -> busybox$/m);
     const extracted = await fs.mkdtemp(path.join(os.tmpdir(), 'busybox-check-'));
     try {
-      execFileSync('tar', ['-xf', tarPath, '-C', extracted]);
+      execFileSync('tar', ['-xf', tarPath, '-C', extracted], { timeout: SYNC_CHILD_TIMEOUT_MS });
       // busybox picks the applet from argv[0], so the symlink alone must make a working shell.
-      const output = execFileSync(path.join(extracted, 'bin', 'sh'), ['-c', 'echo hello from busybox | cat'], { encoding: 'utf8' });
+      const output = execFileSync(path.join(extracted, 'bin', 'sh'), ['-c', 'echo hello from busybox | cat'], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS });
       expect(output).toBe('hello from busybox\n');
     } finally {
       await fs.rm(extracted, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { ensureImage } from './harness/vm';
 import { runMachine, runShell } from './helpers/cli';
 import { type ImageServer, serveImage } from './helpers/image-server';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 /**
  * `machine create --driver qemu` end to end: the test image is served over HTTP on 127.0.0.1 so the
@@ -33,7 +34,7 @@ describe('qemu driver on this machine', () => {
   };
   const dockerRun = (name: string, text: string) => runShell(store, `eval "$(machine env ${name})" && docker run --rm machine-test/busybox:latest echo ${text}`);
   const qemuProcessesFor = (name: string): string[] => {
-    const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+    const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS });
     return out.split('\n').filter((line) => line.includes('qemu-system') && line.includes(path.join(store, 'machines', name)));
   };
 

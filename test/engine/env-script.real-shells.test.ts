@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { renderEnvScript } from '../../src/engine/env-script';
 import type { Shell } from '../../src/engine/shells';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 /**
  * Runs what `machine env` prints through the real shells installed here, applied exactly as the
@@ -27,7 +28,7 @@ const CANDIDATES: RealShell[] = [
 ];
 
 function installed(program: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${program}`], { timeout: SYNC_CHILD_TIMEOUT_MS }).status === 0;
 }
 const available = CANDIDATES.filter((c) => installed(c.program));
 const missing = CANDIDATES.filter((c) => !installed(c.program)).map((c) => c.program);
@@ -67,6 +68,7 @@ function run(real: RealShell, command: string, env: NodeJS.ProcessEnv = {}): Rec
   const out = execFileSync(real.program, real.args(`${command}; ${path.join(dir, 'dump-env')}`), {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     encoding: 'utf8',
+    timeout: SYNC_CHILD_TIMEOUT_MS,
   });
   return JSON.parse(out) as Record<string, string>;
 }

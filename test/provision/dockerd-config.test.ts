@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { EngineOptions } from '../../src/core/machine-record';
 import { DROP_IN_PATH, engineOptFlag, renderDockerdDropIn, validateEngineOptions } from '../../src/provision/dockerd-config';
 import { systemdEnvironmentAssignment, systemdExecArg } from '../../src/provision/systemd-quote';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 function engine(overrides: Partial<EngineOptions> = {}): EngineOptions {
   return {
@@ -126,7 +127,7 @@ describe('validateEngineOptions', () => {
 });
 
 // systemd's own parser is the judge of the quoting, where systemd-analyze is installed.
-const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version'], { timeout: SYNC_CHILD_TIMEOUT_MS }).status === 0;
 (hasSystemdAnalyze ? describe : describe.skip)('the drop-in as systemd reads it', () => {
   it('passes systemd-analyze verify with awkward values', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'machine-dropin-'));
@@ -142,7 +143,7 @@ const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status ===
       });
       const unit = path.join(dir, 'machine-test.service');
       writeFileSync(unit, dropIn);
-      const output = execFileSync('systemd-analyze', ['verify', unit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const output = execFileSync('systemd-analyze', ['verify', unit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: SYNC_CHILD_TIMEOUT_MS });
       expect(output).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { DOCKER_APT_KEY_FINGERPRINT } from '../../src/provision/docker-key';
 import { rootScriptCommand, shellQuote } from '../../src/provision/remote-command';
 import { provisionHost, type ProvisionInput } from '../../src/provision/runner';
 import { FakeSession } from './fake-session';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const INSTALLED = '::phase apt-update\nHit:1 http://deb.debian.org bookworm InRelease\n::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n';
 const RESTARTED = '::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\n';
@@ -225,7 +226,7 @@ describe('rootScriptCommand', () => {
       const script = path.join(dir, "print value's.sh");
       writeFileSync(script, 'printf %s "$VALUE"');
       const value = "it's $HOME `id` \"q\" \\ ; | &\nnext";
-      const printed = execFileSync('sh', ['-c', rootScriptCommand(script, { VALUE: value }, true)], { encoding: 'utf8' });
+      const printed = execFileSync('sh', ['-c', rootScriptCommand(script, { VALUE: value }, true)], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS });
       expect(printed).toBe(value);
     } finally {
       rmSync(dir, { recursive: true, force: true });

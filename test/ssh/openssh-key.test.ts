@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
 import { generateEd25519OpenSsh } from '../../src/ssh/openssh-key';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 describe('generateEd25519OpenSsh', () => {
   // 600 keys: a leading zero byte (the case ssh2's own generator gets wrong) appears in ~2 of them.
@@ -26,7 +27,7 @@ describe('generateEd25519OpenSsh', () => {
         const pair = generateEd25519OpenSsh(`comment-${i}`);
         const file = path.join(dir, `id_${i}`);
         await fs.writeFile(file, pair.privateKey, { mode: 0o600 });
-        const derived = execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim();
+        const derived = execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS }).trim();
         expect(derived.split(' ').slice(0, 2)).toEqual(pair.publicKey.split(' ').slice(0, 2));
       }
     } finally {

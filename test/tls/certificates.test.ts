@@ -4,6 +4,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { createCa, issueClientCert } from '../../src/tls';
 import { KEY_TYPES, material, rawNames } from './fixtures';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const MINUTE = 60_000;
 const YEAR = 365 * 24 * 60 * MINUTE;
@@ -35,7 +36,7 @@ describe.each(KEY_TYPES)('%s certificates', (keyType) => {
 
   it('CA: OpenSSL reads the same constraints', async () => {
     const { ca } = await material(keyType);
-    const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: ca.certPem }).toString();
+    const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: ca.certPem, timeout: SYNC_CHILD_TIMEOUT_MS }).toString();
     expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE/);
     expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign/);
   });
@@ -119,7 +120,7 @@ describe.each(KEY_TYPES)('%s certificates', (keyType) => {
 
   it('signatures use SHA-256 with the CA key type', async () => {
     const { client } = await material(keyType);
-    const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: client.certPem }).toString();
+    const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: client.certPem, timeout: SYNC_CHILD_TIMEOUT_MS }).toString();
     expect(text).toContain(keyType === 'ecdsa' ? 'Signature Algorithm: ecdsa-with-SHA256' : 'Signature Algorithm: sha256WithRSAEncryption');
   });
 });
@@ -135,7 +136,7 @@ describe('mixed key types', () => {
 
   it('signs with a CA key stored in the older SEC1 form', async () => {
     const ca = await createCa({ keyType: 'ecdsa' });
-    const sec1 = execFileSync('openssl', ['ec', '-outform', 'PEM'], { input: ca.keyPem, stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+    const sec1 = execFileSync('openssl', ['ec', '-outform', 'PEM'], { input: ca.keyPem, stdio: ['pipe', 'pipe', 'ignore'], timeout: SYNC_CHILD_TIMEOUT_MS }).toString();
     expect(sec1).toContain('BEGIN EC PRIVATE KEY');
     const client = await issueClientCert({ certPem: ca.certPem, keyPem: sec1 }, { keyType: 'ecdsa' });
     expect(new X509Certificate(client.certPem).verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);

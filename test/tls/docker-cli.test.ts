@@ -6,13 +6,14 @@ import { StoreLayout } from '../../src/core/store-layout';
 import { copyClientMaterialToMachine, ensureStoreCertificates, issueServerCert, loadCa } from '../../src/tls';
 import type { KeyType, PemPair } from '../../src/tls';
 import { KEY_TYPES, removeTempDirs, tempDir } from './fixtures';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 /*
  * The real consumer: the docker CLI, whose TLS stack is Go's. It loads key.pem (PKCS#8) from
  * DOCKER_CERT_PATH, checks the server certificate against ca.pem and the address, and presents the
  * client certificate. A fake engine answers the two calls `docker version` makes.
  */
-const hasDocker = spawnSync('docker', ['--version']).status === 0;
+const hasDocker = spawnSync('docker', ['--version'], { timeout: SYNC_CHILD_TIMEOUT_MS }).status === 0;
 const itWithDocker = hasDocker ? it : it.skip;
 
 async function startFakeEngine(server: PemPair, caPem: string): Promise<{ port: number; close: () => Promise<void> }> {

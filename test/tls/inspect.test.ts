@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { certificateCovers, certificateSans } from '../../src/tls';
 import { KEY_TYPES, material } from './fixtures';
+import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 describe.each(KEY_TYPES)('reading a %s server certificate', (keyType) => {
   it('lists its IPs (canonical) and DNS names', async () => {
@@ -40,6 +41,7 @@ describe('certificateSans', () => {
   it('ignores the CN, as Go does: CN=dev1 without SANs covers nothing', () => {
     const certPem = execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=dev1', '-days', '1'], {
       stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: SYNC_CHILD_TIMEOUT_MS,
     }).toString();
     expect(certificateCovers(certPem, 'dev1')).toBe(false);
   });
