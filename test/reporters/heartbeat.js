@@ -4,6 +4,7 @@
 // Plain CommonJS: jest requires reporters as they are, before any transform.
 
 const HEARTBEAT_MS = Number(process.env.MACHINE_TEST_HEARTBEAT_MS ?? 180_000);
+const EXIT_GRACE_MS = Number(process.env.MACHINE_TEST_EXIT_GRACE_MS ?? 60_000);
 
 function clock(ms) {
   const total = Math.floor(ms / 1000);
@@ -63,9 +64,17 @@ class HeartbeatReporter {
     this.currentTest.delete(test.path);
   }
 
-  onRunComplete() {
+  onRunComplete(_contexts, results) {
     clearInterval(this.timer);
     this.say('run complete');
+    // Something a test left open (a socket, a child) would keep jest alive until CI's time limit, which
+    // ends the run without a verdict. Name what is open, then end with the run's own result.
+    const stuck = setTimeout(() => {
+      const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout');
+      this.say(`jest has not exited ${EXIT_GRACE_MS / 1000} s after the run; still open: ${open.join(', ') || 'nothing visible'}`);
+      process.exit(results.success ? 0 : 1);
+    }, EXIT_GRACE_MS);
+    stuck.unref();
   }
 }
 
