@@ -20,7 +20,7 @@ export abstract class LifecycleCommand extends MachineCommand<typeof LifecycleCo
       }),
     );
     for (const r of results) {
-      if (r.alreadyThere) this.log(`Machine "${r.name}" is already ${r.state.toLowerCase()}.`);
+      if (r.alreadyThere) this.log(`Machine "${r.name}" is already ${r.state.toLowerCase()}.${r.certificatesReissued ? ' Its address had changed: record updated, new server certificate issued.' : ''}`);
       else this.log(`Machine "${r.name}" is ${r.state.toLowerCase()}.${r.certificatesReissued ? ' Its address changed: new server certificate issued.' : ''}`);
     }
     return results;

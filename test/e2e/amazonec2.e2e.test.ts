@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, waitUntilInstanceRunning, waitUntilInstanceStopped } from '@aws-sdk/client-ec2';
 import { type FakeEc2, startFakeEc2 } from './harness/ec2-endpoint';
 import { unreadElements } from './harness/ec2-endpoint/schema-check';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
@@ -111,6 +111,27 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
     expect((await machine(['url', 'ec1'])).stdout.trim()).toBe(`tcp://${after}:2376`);
     expect((await machine(['ssh', 'ec1', '--', 'cat ~/persist.txt'])).stdout.trim()).toBe('kept');
     expect((await dockerRun('ec1', 'after-start')).stdout.trim()).toBe('after-start');
+  }, 15 * MINUTE);
+
+  it('start of a machine restarted outside machine (new IP) follows the address and reissues the certificate', async () => {
+    const before = (await machine(['ip', 'ec1'])).stdout.trim();
+    const [instance] = instancesOf('ec1');
+    const ids = { InstanceIds: [instance?.instanceId ?? ''] };
+    const client = sdk();
+    // What the AWS console does: the record and the certificate still name the old address.
+    await client.send(new StopInstancesCommand(ids));
+    await waitUntilInstanceStopped({ client, maxWaitTime: 300 }, ids);
+    await client.send(new StartInstancesCommand(ids));
+    await waitUntilInstanceRunning({ client, maxWaitTime: 300 }, ids);
+
+    const started = await machine(['start', 'ec1']);
+    expect({ code: started.code, stderr: started.code === 0 ? '' : started.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(started.stdout).toContain('Machine "ec1" is already running. Its address had changed');
+    const after = (await machine(['ip', 'ec1'])).stdout.trim();
+    expect(after).not.toBe(before);
+    expect((await dockerRun('ec1', 'after-outside-restart')).stdout.trim()).toBe('after-outside-restart');
+    // Nothing moved this time: start only says so.
+    expect((await machine(['start', 'ec1'])).stdout.trim()).toBe('Machine "ec1" is already running.');
   }, 15 * MINUTE);
 
   it('RunInstances failing after the key pair and security group exist leaves nothing behind', async () => {
