@@ -1,15 +1,13 @@
 import type { MachineApp } from '../app';
-import type { Driver } from '../driver';
-import type { MachineRecord } from '../machine-record';
+import type { MachineRecord, SshEndpoint } from '../machine-record';
 
 /**
  * After a start, a cloud host may answer at a new address (EC2 without an Elastic IP). The record
  * follows the driver's endpoint, and the pinned host key moves with it, so the next connection is
  * still checked against the key we pinned at create.
  */
-export async function followSshEndpoint(app: MachineApp, record: MachineRecord, driver: Driver): Promise<MachineRecord> {
+export async function followSshEndpoint(app: MachineApp, record: MachineRecord, now: SshEndpoint): Promise<MachineRecord> {
   if (!record.ssh) return record;
-  const now = await driver.sshEndpoint();
   if (now.host === record.ssh.host && now.port === record.ssh.port) return record;
   const { carryPins } = await import('../../ssh/known-hosts');
   await carryPins(app.layout.machineFile(record.name, 'known_hosts'), record.ssh, now);

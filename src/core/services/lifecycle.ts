@@ -1,7 +1,7 @@
 import type { MachineApp } from '../app';
 import type { Driver, LifecycleOperation } from '../driver';
 import { NotSupportedError } from '../errors';
-import type { MachineRecord, MachineState } from '../machine-record';
+import type { MachineRecord, MachineState, SshEndpoint } from '../machine-record';
 import type { Progress } from './progress';
 import { followSshEndpoint } from './follow-endpoint';
 import { provisionMachine } from './provision-machine';
@@ -44,8 +44,8 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   if (operation !== 'restart' && before === wanted) {
     // A machine started behind our back (a cloud console, a provider's maintenance reboot) may answer at
     // a new address; `start` is where users go to fix that, so follow it even though nothing is started.
-    const moved = wanted === 'Running' && (await addressMoved(record, driver));
-    const certificatesReissued = moved ? await settleRunning(app, record, driver, progress) : false;
+    const address = wanted === 'Running' ? await addressOf(driver) : undefined;
+    const certificatesReissued = address && addressMoved(record, address) ? await settleRunning(app, record, address, progress) : false;
     return { name: record.name, state: before, alreadyThere: true, certificatesReissued };
   }
   await progress.phase(operation, () => action());
@@ -54,30 +54,38 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
     await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
   await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000));
-  const certificatesReissued = wanted === 'Running' ? await settleRunning(app, record, driver, progress) : false;
+  const certificatesReissued = wanted === 'Running' ? await settleRunning(app, record, await addressOf(driver), progress) : false;
   return { name: record.name, state: wanted, alreadyThere: false, certificatesReissued };
 }
 
-/** Whether the driver now reports another SSH endpoint or IP than the record holds. */
-async function addressMoved(record: MachineRecord, driver: Driver): Promise<boolean> {
-  const now = await driver.sshEndpoint();
-  if (record.ssh && (now.host !== record.ssh.host || now.port !== record.ssh.port)) return true;
-  return (await driver.ip()) !== record.ip;
+/** Where the driver says a running machine is now: asked once per command (each answer may be a cloud API call). */
+interface MachineAddress {
+  ssh: SshEndpoint;
+  ip: string;
+}
+
+async function addressOf(driver: Driver): Promise<MachineAddress> {
+  return { ssh: await driver.sshEndpoint(), ip: await driver.ip() };
+}
+
+function addressMoved(record: MachineRecord, address: MachineAddress): boolean {
+  const sshMoved = record.ssh !== undefined && (address.ssh.host !== record.ssh.host || address.ssh.port !== record.ssh.port);
+  return sshMoved || address.ip !== record.ip;
 }
 
 /**
  * After the machine runs: the record follows its (possibly new) address, SSH and the engine answer, and
  * a server certificate that no longer covers the address is reissued. True when it was reissued.
  */
-async function settleRunning(app: MachineApp, record: MachineRecord, driver: Driver, progress: Progress): Promise<boolean> {
-  const current = await followSshEndpoint(app, record, driver);
+async function settleRunning(app: MachineApp, record: MachineRecord, address: MachineAddress, progress: Progress): Promise<boolean> {
+  const current = await followSshEndpoint(app, record, address.ssh);
   // Running to the hypervisor is not running to the user: wait until SSH and the engine answer.
   await progress.phase('wait for ssh', async () => {
     const { waitForSsh } = await import('../../ssh/wait');
     const session = await waitForSsh(sshOptionsFor(app, current), { timeoutMs: 300_000, intervalMs: 1_000 });
     await session.close();
   });
-  const reissued = await reissueIfAddressChanged(app, current, await driver.ip(), progress);
+  const reissued = await reissueIfAddressChanged(app, current, address.ip, progress);
   const latest = await app.store.load(record.name);
   if (latest.status === 'ready') await progress.phase('engine ready', () => waitForEngineReady(app, latest, 180_000));
   return reissued;
