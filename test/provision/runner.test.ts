@@ -10,7 +10,7 @@ import { provisionHost, type ProvisionInput } from '../../src/provision/runner';
 import { FakeSession } from './fake-session';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
-const INSTALLED = '::phase apt-update\nHit:1 http://deb.debian.org bookworm InRelease\n::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n';
+const INSTALLED = '::phase apt-update\nHit:1 http://mirror.example bookworm InRelease\n::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n';
 const RESTARTED = '::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\n';
 
 function engine(overrides: Partial<EngineOptions> = {}): EngineOptions {
@@ -80,7 +80,7 @@ describe('provisionHost', () => {
       `rm -rf -- '${dir}'`,
     ]);
     expect(phases).toEqual(['check-sudo', 'detect-os', 'upload', 'set-hostname', 'install-engine', 'apt-update', 'apt-install', 'configure-engine', 'restart-engine']);
-    expect(lines).toContain('Hit:1 http://deb.debian.org bookworm InRelease');
+    expect(lines).toContain('Hit:1 http://mirror.example bookworm InRelease');
     expect(lines).toContain('engine: restarted');
   });
 

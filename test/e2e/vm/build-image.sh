@@ -18,8 +18,30 @@
 set -Eeuo pipefail
 
 readonly SUITE=bookworm
-readonly MIRROR=http://deb.debian.org/debian
-readonly SECURITY_MIRROR=http://deb.debian.org/debian-security
+# Debian's mirrors are the ones this machine's apt already uses (deb822 .sources or one-line .list files),
+# so the project names no mirror itself; DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR override them.
+apt_mirror_for() {
+  local suite=$1
+  local files=()
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && files+=("$f")
+  done
+  [ "${#files[@]}" -gt 0 ] || return 0
+  awk -v want="$suite" '
+    function pick(uris, suites,   u, s, nu, ns, i, j) {
+      ns = split(suites, s, /[ \t]+/)
+      nu = split(uris, u, /[ \t]+/)
+      for (i = 1; i <= ns; i++) if (s[i] == want) for (j = 1; j <= nu; j++) if (u[j] != "") { print u[j]; found = 1; exit }
+    }
+    FNR == 1 { if (uris != "") pick(uris, suites); uris = ""; suites = "" }
+    /^deb[ \t]/ { line = $0; sub(/^deb[ \t]+(\[[^]]*\][ \t]+)?/, "", line); split(line, f, /[ \t]+/); pick(f[1], f[2]); next }
+    /^URIs:/ { uris = $0; sub(/^URIs:[ \t]*/, "", uris) }
+    /^Suites:/ { suites = $0; sub(/^Suites:[ \t]*/, "", suites) }
+    /^[ \t]*$/ { if (uris != "") pick(uris, suites); uris = ""; suites = "" }
+    END { if (!found && uris != "") pick(uris, suites) }
+  ' "${files[@]}"
+}
 readonly DISK_SIZE=8G
 readonly ROOT_LABEL=machine-root
 # ttyS0 so the harness can keep the serial log; apparmor stays on (Debian's default) because docker needs it.
@@ -47,6 +69,11 @@ case "$VARIANT" in
   *) usage ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot)"
+MIRROR=${DEBIAN_MIRROR:-$(apt_mirror_for "$SUITE")}
+SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-$(apt_mirror_for "$SUITE-security")}
+readonly MIRROR SECURITY_MIRROR
+[ -n "$MIRROR" ] || die "this machine's apt configuration has no source for $SUITE; set DEBIAN_MIRROR"
+[ -n "$SECURITY_MIRROR" ] || die "this machine's apt configuration has no source for $SUITE-security; set DEBIAN_SECURITY_MIRROR"
 [ ! -e "$OUTDIR" ] || die "$OUTDIR already exists"
 for tool in debootstrap mkfs.ext4 qemu-img flock sha256sum; do
   command -v "$tool" >/dev/null || die "missing $tool"
