@@ -1,7 +1,7 @@
 import { Command, Flags, Interfaces } from '@oclif/core';
-import { MachineApp } from '../core/app';
+import { MachineApp } from '../services/app';
 import { MachineError } from '../core/errors';
-import { Progress, humanSink, jsonSink } from '../core/services/progress';
+import { Progress, humanSink, jsonSink } from '../services/progress';
 import { defaultStorePath } from '../core/store-layout';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MachineCommand)['baseFlags'] & T['flags']>;

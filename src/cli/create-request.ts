@@ -1,5 +1,5 @@
 import type { DriverDescriptor } from '../core/driver';
-import { allDriverFlags } from '../core/drivers';
+import { allDriverFlags } from '../services/driver-registry';
 import { UsageError } from '../core/errors';
 import type { EngineInstall, EngineOptions } from '../core/machine-record';
 

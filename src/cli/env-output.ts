@@ -1,4 +1,4 @@
-import type { MachineApp } from '../core/app';
+import type { MachineApp } from '../services/app';
 import { UsageError } from '../core/errors';
 import { dockerEnvironment, dockerEnvUnsetNames } from '../engine/docker-env';
 import { renderEnvScript } from '../engine/env-script';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { MachineApp } from '../core/app';
+import { MachineApp } from '../services/app';
 import { defaultStorePath } from '../core/store-layout';
 import { detectShell } from '../engine/shell-detect';
 import { isShell } from '../engine/shells';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import type { LifecycleOperation } from '../core/driver';
-import { type LifecycleOutcome, runLifecycle } from '../core/services/lifecycle';
+import { type LifecycleOutcome, runLifecycle } from '../services/lifecycle';
 import { MachineCommand } from './base-command';
 
 /** start, stop, restart and kill: the same shape, one operation each; several machines run concurrently. */

@@ -2,10 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { driverFlagsFor, engineOptionsFrom } from '../cli/create-request';
 import { engineFlags, tlsFlags } from '../cli/engine-flags';
-import { allDriverFlags, driverNames, findDriver } from '../core/drivers';
+import { allDriverFlags, driverNames, findDriver } from '../services/driver-registry';
 import { UsageError } from '../core/errors';
 import { validateName } from '../core/store/machine-store';
-import { createMachine } from '../core/services/create-machine';
+import { createMachine } from '../services/create-machine';
 
 export interface CreateResult {
   name: string;

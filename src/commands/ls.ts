@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
-import type { LsRow } from '../core/listing/ls-row';
+import type { LsRow } from '../cli/listing/ls-row';
 import { dockerUrl, type MachineRecord } from '../core/machine-record';
 import { findActiveMachine } from '../engine/active';
 
@@ -23,9 +23,9 @@ export default class Ls extends MachineCommand<typeof Ls> {
 
   async run(): Promise<LsRow[]> {
     const { flags } = this;
-    const { parseFilters, matchesFilter } = await import('../core/listing/ls-filter');
-    const { collectRows } = await import('../core/listing/collect');
-    const { renderTable, renderFormat, sortRows } = await import('../core/listing/ls-format');
+    const { parseFilters, matchesFilter } = await import('../cli/listing/ls-filter');
+    const { collectRows } = await import('../cli/listing/collect');
+    const { renderTable, renderFormat, sortRows } = await import('../cli/listing/ls-format');
     const filter = parseFilters(flags.filter ?? []);
     const records = await this.loadAll();
     const needsLiveState = !flags.quiet || (flags.filter ?? []).some((f) => f.toLowerCase().startsWith('state='));
@@ -49,7 +49,7 @@ export default class Ls extends MachineCommand<typeof Ls> {
   private async row(record: MachineRecord, live: boolean, withEngine: boolean, signal: AbortSignal): Promise<LsRow> {
     const base = this.baseRow(record);
     if (!live) return base;
-    const { probeMachine } = await import('../core/services/probe-machine');
+    const { probeMachine } = await import('../services/probe-machine');
     const started = Date.now();
     const status = await probeMachine(this.app, record, { withEngine, signal });
     return { ...base, state: status.state, docker: status.dockerVersion ?? '', errors: status.error ?? '', responseMs: Date.now() - started };

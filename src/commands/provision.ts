@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
-import { type ReprovisionOutcome, reprovision } from '../core/services/reprovision';
+import { type ReprovisionOutcome, reprovision } from '../services/reprovision';
 
 export default class Provision extends MachineCommand<typeof Provision> {
   static override summary = 'provision machines again: engine, certificates, dockerd configuration';

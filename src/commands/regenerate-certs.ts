@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { confirmOrRefuse } from '../cli/confirm';
-import { type ReprovisionOutcome, reprovision } from '../core/services/reprovision';
+import { type ReprovisionOutcome, reprovision } from '../services/reprovision';
 
 export default class RegenerateCerts extends MachineCommand<typeof RegenerateCerts> {
   static override summary = "issue a new server certificate for machines (and optionally a new CA and client certificate)";

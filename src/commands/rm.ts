@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { confirmOrRefuse } from '../cli/confirm';
-import { type RemoveOutcome, removeMachine } from '../core/services/remove-machine';
+import { type RemoveOutcome, removeMachine } from '../services/remove-machine';
 
 export default class Rm extends MachineCommand<typeof Rm> {
   static override summary = 'remove machines: what the driver made, then the local record';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
-import { copyFiles } from '../core/services/copy-files';
+import { copyFiles } from '../services/copy-files';
 
 export default class Scp extends MachineCommand<typeof Scp> {
   static override summary = 'copy files between this computer and machines';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
-import { runRemoteShell } from '../core/services/remote-shell';
+import { runRemoteShell } from '../services/remote-shell';
 
 export default class Ssh extends MachineCommand<typeof Ssh> {
   static override summary = 'open a shell on a machine, or run one command there';

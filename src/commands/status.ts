@@ -1,6 +1,6 @@
 import { MachineCommand } from '../cli/base-command';
 import { machineNameArg } from '../cli/machine-arg';
-import { type MachineStatus, probeMachine } from '../core/services/probe-machine';
+import { type MachineStatus, probeMachine } from '../services/probe-machine';
 
 export default class Status extends MachineCommand<typeof Status> {
   static override summary = 'print the state of a machine';

@@ -1,5 +1,5 @@
 import { driverFlagsFor, engineOptionsFrom } from '../../src/cli/create-request';
-import { findDriver } from '../../src/core/drivers';
+import { findDriver } from '../../src/services/driver-registry';
 import { UsageError } from '../../src/core/errors';
 
 describe('engineOptionsFrom', () => {

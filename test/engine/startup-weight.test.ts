@@ -35,9 +35,9 @@ describe('start-up weight of what `machine env`, `config`, `active` and `ls` loa
     'engine/docker-env.ts',
     'engine/active.ts',
     'engine/engine-client.ts',
-    'core/listing/ls-filter.ts',
-    'core/listing/ls-format.ts',
-    'core/listing/collect.ts',
+    'cli/listing/ls-filter.ts',
+    'cli/listing/ls-format.ts',
+    'cli/listing/collect.ts',
   ])('%s imports nothing heavy at top level', (entry) => {
     expect(heavyImportsOf(entry)).toEqual([]);
   });

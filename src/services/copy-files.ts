@@ -1,4 +1,4 @@
-import type { MachineApp } from '../app';
+import type { MachineApp } from './app';
 import { openSession } from './ssh-access';
 
 /**
@@ -6,7 +6,7 @@ import { openSession } from './ssh-access';
  * machines never need to reach each other). One connection per machine involved.
  */
 export async function copyFiles(app: MachineApp, source: string, destination: string, recursive: boolean): Promise<void> {
-  const { copy } = await import('../../ssh/scp');
+  const { copy } = await import('../ssh/scp');
   const sessions = new Map<string, Awaited<ReturnType<typeof openSession>>>();
   try {
     await copy({

@@ -1,5 +1,5 @@
-import type { MachineApp } from '../app';
-import type { MachineRecord } from '../machine-record';
+import type { MachineApp } from './app';
+import type { MachineRecord } from '../core/machine-record';
 import { type HostKeyPolicy, withSession } from './ssh-access';
 
 /**

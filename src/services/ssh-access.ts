@@ -1,8 +1,8 @@
-import type { SshConnectOptions } from '../../ssh/client';
-import type { SshSession } from '../../ssh/client';
-import type { MachineApp } from '../app';
-import { OperationError } from '../errors';
-import type { MachineRecord } from '../machine-record';
+import type { SshConnectOptions } from '../ssh/client';
+import type { SshSession } from '../ssh/client';
+import type { MachineApp } from './app';
+import { OperationError } from '../core/errors';
+import type { MachineRecord } from '../core/machine-record';
 
 export type HostKeyPolicy = 'trust-on-first-use' | 'strict' | 'accept-new';
 
@@ -28,7 +28,7 @@ export function sshOptionsFor(app: MachineApp, record: MachineRecord, pinMode: H
 
 /** Opens one SSH connection to a machine; the host key must match the pinned one. */
 export async function openSession(app: MachineApp, record: MachineRecord, pinMode: HostKeyPolicy = 'strict'): Promise<SshSession> {
-  const { connectSsh } = await import('../../ssh/client');
+  const { connectSsh } = await import('../ssh/client');
   return connectSsh(sshOptionsFor(app, record, pinMode));
 }
 

@@ -1,5 +1,5 @@
-import type { MachineApp } from '../app';
-import { MachineError, OperationError, errorMessage } from '../errors';
+import type { MachineApp } from './app';
+import { MachineError, OperationError, errorMessage } from '../core/errors';
 
 export interface RemoveOutcome {
   name: string;

@@ -1,6 +1,6 @@
 import { UsageError } from '../../../src/core/errors';
-import { compareNatural, renderFormat, renderTable, sortRows } from '../../../src/core/listing/ls-format';
-import { alignColumns } from '../../../src/core/listing/tab-writer';
+import { compareNatural, renderFormat, renderTable, sortRows } from '../../../src/cli/listing/ls-format';
+import { alignColumns } from '../../../src/cli/listing/tab-writer';
 import { row } from './rows';
 
 const rows = [

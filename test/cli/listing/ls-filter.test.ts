@@ -1,4 +1,4 @@
-import { matchesFilter, parseFilters } from '../../../src/core/listing/ls-filter';
+import { matchesFilter, parseFilters } from '../../../src/cli/listing/ls-filter';
 import { UsageError } from '../../../src/core/errors';
 import { row } from './rows';
 

@@ -1,6 +1,6 @@
-import type { Driver } from '../driver';
-import { OperationError } from '../errors';
-import type { MachineState } from '../machine-record';
+import type { Driver } from '../core/driver';
+import { OperationError } from '../core/errors';
+import type { MachineState } from '../core/machine-record';
 
 /** Polls the driver until the machine reaches `wanted`; the timeout names what was awaited. */
 export async function waitForState(driver: Driver, wanted: MachineState, timeoutMs: number, signal?: AbortSignal, intervalMs = 1_000): Promise<void> {

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
-import type { MachineApp } from '../app';
-import type { Driver, DriverDescriptor } from '../driver';
-import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../errors';
-import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../machine-record';
-import { withStoreLock } from '../store/lock';
+import type { MachineApp } from './app';
+import type { Driver, DriverDescriptor } from '../core/driver';
+import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../core/errors';
+import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../core/machine-record';
+import { withStoreLock } from '../core/store/lock';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
 import { provisionMachine } from './provision-machine';
@@ -46,7 +46,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   await progress.phase('reserve', () =>
     withStoreLock(layout.root, async () => {
       await store.reserve(initialRecord(request));
-      const { ensureStoreCertificates } = await import('../../tls');
+      const { ensureStoreCertificates } = await import('../tls');
       await ensureStoreCertificates(layout, request.tls.keyType);
     }),
   );
@@ -65,7 +65,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     }
     if (request.driver.generatesSshKey(request.driverConfig)) {
       sshPublicKey = await step('ssh key', async () => {
-        const { generateMachineKeyPair } = await import('../../ssh/keys');
+        const { generateMachineKeyPair } = await import('../ssh/keys');
         const { publicKey, privateKeyPath } = await generateMachineKeyPair(layout.machineDir(name));
         await store.update(name, (r) => (r.driverState = { ...r.driverState, sshKeyPath: layout.relative(privateKeyPath) }));
         return publicKey;
@@ -94,7 +94,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     await step('wait for running', () => waitForState(driver, 'Running', request.timeouts?.runningMs ?? 300_000, request.signal));
 
     const expectedFingerprints = await step('host key', () => announcedHostKeys(driver, request.signal, (m) => progress.note('host key', m)));
-    const { waitForSsh } = await import('../../ssh/wait');
+    const { waitForSsh } = await import('../ssh/wait');
     const session = await step('wait for ssh', () =>
       waitForSsh({ ...sshOptionsFor(app, record, 'trust-on-first-use'), ...(expectedFingerprints.length > 0 ? { expectedFingerprints } : {}) }, {
         timeoutMs: request.timeouts?.sshMs ?? 300_000,

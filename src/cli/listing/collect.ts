@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors';
+import { errorMessage } from '../../core/errors';
 import type { LsRow } from './ls-row';
 
 export interface CollectOptions<M> {

@@ -1,8 +1,8 @@
 import { amazonec2Driver } from '../../drivers/amazonec2';
 import { genericDriver } from '../../drivers/generic';
 import { qemuDriver } from '../../drivers/qemu';
-import type { DriverDescriptor } from './driver';
-import { UsageError } from './errors';
+import type { DriverDescriptor } from '../core/driver';
+import { UsageError } from '../core/errors';
 
 /** Every driver this build knows. Descriptors are cheap; implementations load on demand. */
 const descriptors: readonly DriverDescriptor<never>[] = [

@@ -1,6 +1,6 @@
-import type { MachineApp } from '../app';
-import { errorMessage } from '../errors';
-import { dockerUrl, type MachineRecord, type MachineState } from '../machine-record';
+import type { MachineApp } from './app';
+import { errorMessage } from '../core/errors';
+import { dockerUrl, type MachineRecord, type MachineState } from '../core/machine-record';
 import { engineTargetFor } from './engine-access';
 
 export interface MachineStatus {
@@ -26,7 +26,7 @@ export async function probeMachine(app: MachineApp, record: MachineRecord, optio
   }
   if (state !== 'Running' || !options.withEngine) return { state, ...(url ? { url } : {}) };
   try {
-    const { engineVersion } = await import('../../engine/engine-client');
+    const { engineVersion } = await import('../engine/engine-client');
     const version = await engineVersion(await engineTargetFor(app, record), { timeoutMs: 10_000, ...(options.signal ? { signal: options.signal } : {}) });
     return { state, dockerVersion: `v${version.Version}`, ...(url ? { url } : {}) };
   } catch (err) {

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import type { MachineApp } from '../app';
-import { OperationError } from '../errors';
-import type { MachineRecord } from '../machine-record';
-import type { EngineTarget } from '../../engine/engine-client';
+import type { MachineApp } from './app';
+import { OperationError } from '../core/errors';
+import type { MachineRecord } from '../core/machine-record';
+import type { EngineTarget } from '../engine/engine-client';
 
 
 /** The client side of the machine's mutual TLS: where dockerd is and the certificates to present. */

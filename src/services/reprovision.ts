@@ -1,6 +1,6 @@
-import type { MachineApp } from '../app';
-import type { MachineRecord } from '../machine-record';
-import { withStoreLock } from '../store/lock';
+import type { MachineApp } from './app';
+import type { MachineRecord } from '../core/machine-record';
+import { withStoreLock } from '../core/store/lock';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
 import { provisionMachine } from './provision-machine';
@@ -26,7 +26,7 @@ export async function reprovision(
   if (options.rotateClientCerts) {
     await progress.phase('rotate CA and client certificate', () =>
       withStoreLock(app.layout.root, async () => {
-        const { rotateStoreCertificates } = await import('../../tls');
+        const { rotateStoreCertificates } = await import('../tls');
         await rotateStoreCertificates(app.layout, record.tls.keyType);
       }),
     );

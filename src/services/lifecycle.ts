@@ -1,7 +1,7 @@
-import type { MachineApp } from '../app';
-import type { Driver, LifecycleOperation } from '../driver';
-import { NotSupportedError } from '../errors';
-import type { MachineRecord, MachineState, SshEndpoint } from '../machine-record';
+import type { MachineApp } from './app';
+import type { Driver, LifecycleOperation } from '../core/driver';
+import { NotSupportedError } from '../core/errors';
+import type { MachineRecord, MachineState, SshEndpoint } from '../core/machine-record';
 import type { Progress } from './progress';
 import { followSshEndpoint } from './follow-endpoint';
 import { provisionMachine } from './provision-machine';
@@ -81,7 +81,7 @@ async function settleRunning(app: MachineApp, record: MachineRecord, address: Ma
   const current = await followSshEndpoint(app, record, address.ssh);
   // Running to the hypervisor is not running to the user: wait until SSH and the engine answer.
   await progress.phase('wait for ssh', async () => {
-    const { waitForSsh } = await import('../../ssh/wait');
+    const { waitForSsh } = await import('../ssh/wait');
     const session = await waitForSsh(sshOptionsFor(app, current), { timeoutMs: 300_000, intervalMs: 1_000 });
     await session.close();
   });
@@ -93,11 +93,11 @@ async function settleRunning(app: MachineApp, record: MachineRecord, address: Ma
 
 async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, ip: string, progress: Progress): Promise<boolean> {
   const { promises: fs } = await import('node:fs');
-  const { certificateCovers } = await import('../../tls');
+  const { certificateCovers } = await import('../tls');
   const current = await fs.readFile(app.layout.machineFile(record.name, 'server.pem'), 'utf8').catch(() => undefined);
   if (current !== undefined && certificateCovers(current, ip) && ip === record.ip) return false;
   const updated = await app.store.update(record.name, (r) => (r.ip = ip));
-  const { waitForSsh } = await import('../../ssh/wait');
+  const { waitForSsh } = await import('../ssh/wait');
   const session = await waitForSsh(sshOptionsFor(app, updated), { timeoutMs: 300_000, intervalMs: 1_000 });
   try {
     await provisionMachine(app, updated, session, progress, { reuseServerCert: true });

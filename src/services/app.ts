@@ -1,8 +1,8 @@
-import type { Driver, DriverEnvironment, RemoteRunner } from './driver';
-import { MachineError, UsageError } from './errors';
-import type { MachineRecord } from './machine-record';
-import { MachineStore } from './store/machine-store';
-import { StoreLayout } from './store-layout';
+import type { Driver, DriverEnvironment, RemoteRunner } from '../core/driver';
+import { MachineError, UsageError } from '../core/errors';
+import type { MachineRecord } from '../core/machine-record';
+import { MachineStore } from '../core/store/machine-store';
+import { StoreLayout } from '../core/store-layout';
 
 export const DEFAULT_MACHINE = 'default';
 
@@ -33,7 +33,7 @@ export class MachineApp {
   async driverFor(record: MachineRecord, ssh?: RemoteRunner): Promise<Driver> {
     // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
     // `machine env` (local files only) must not pay for.
-    const { findDriver } = await import('./drivers');
+    const { findDriver } = await import('./driver-registry');
     const descriptor = findDriver(record.driver);
     const factory = await descriptor.load();
     const env: DriverEnvironment<Record<string, unknown>> = {

@@ -1,8 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
-import type { SshSession } from '../../ssh/client';
-import type { MachineApp } from '../app';
-import type { MachineRecord } from '../machine-record';
+import type { SshSession } from '../ssh/client';
+import type { MachineApp } from './app';
+import type { MachineRecord } from '../core/machine-record';
 import type { Progress } from './progress';
 
 export interface ProvisionOutcome {
@@ -23,8 +23,8 @@ export async function provisionMachine(
   progress: Progress,
   options: { reuseServerCert: boolean; extraAddresses?: string[] },
 ): Promise<ProvisionOutcome> {
-  const tls = await import('../../tls');
-  const { provisionHost } = await import('../../provision/runner');
+  const tls = await import('../tls');
+  const { provisionHost } = await import('../provision/runner');
   const { layout } = app;
 
   const sans = await (async () => {

@@ -1,5 +1,5 @@
-import { collectRows } from '../../../src/core/listing/collect';
-import type { LsRow } from '../../../src/core/listing/ls-row';
+import { collectRows } from '../../../src/cli/listing/collect';
+import type { LsRow } from '../../../src/cli/listing/ls-row';
 import { row } from './rows';
 
 interface Fake {
