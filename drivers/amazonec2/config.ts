@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { UsageError } from '../../src/core/errors';
+import type { ConfigShape } from '../../src/core/stored-config';
 import { boolFlag, intFlag, listFlag, stringFlag, type FlagValues } from '../../src/util/flag-values';
 
 export const VOLUME_TYPES = ['gp3', 'gp2', 'io1', 'io2', 'st1', 'sc1', 'standard'] as const;
@@ -53,6 +54,39 @@ export interface Ec2Config {
   maxAttempts: number;
   enginePort: number;
 }
+
+/** The kind of each stored field, checked when a record is read back (see readStoredConfig). */
+export const EC2_CONFIG_SHAPE: ConfigShape<Ec2Config> = {
+  region: 'string',
+  zone: 'string',
+  ami: 'string?',
+  instanceType: 'string',
+  vpcId: 'string?',
+  subnetId: 'string?',
+  securityGroup: 'string',
+  allowedCidrs: 'string[]',
+  openPorts: 'object[]',
+  rootSizeGb: 'number',
+  volumeType: 'string',
+  encryptEbs: 'boolean',
+  kmsKey: 'string?',
+  iamInstanceProfile: 'string?',
+  tags: 'object',
+  sshUser: 'string',
+  privateAddressOnly: 'boolean',
+  usePrivateAddress: 'boolean',
+  spot: 'boolean',
+  spotPrice: 'string?',
+  userdataPath: 'string?',
+  metadataTokens: 'string',
+  metadataHopLimit: 'number',
+  monitoring: 'boolean',
+  ebsOptimized: 'boolean',
+  endpoint: 'string?',
+  profile: 'string?',
+  maxAttempts: 'number',
+  enginePort: 'number',
+};
 
 const SECRET_FLAGS: Record<string, string> = {
   'amazonec2-access-key': 'AWS_ACCESS_KEY_ID',

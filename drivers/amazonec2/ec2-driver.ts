@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
 import { OperationError, throwIfCreateInterrupted } from '../../src/core/errors';
 import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
@@ -17,6 +16,7 @@ import { machineTags } from './tags';
 export interface Ec2DriverOptions {
   /** How long to wait for the instance to reach a state (running, stopped, terminated). */
   stateTimeoutMs?: number;
+  statePollIntervalMs?: number;
   /** How long to read the console for host key fingerprints before trusting on first use. */
   hostKeyTimeoutMs?: number;
   hostKeyPollMs?: number;
@@ -32,6 +32,8 @@ export interface Ec2DriverOptions {
  */
 export class Ec2Driver implements Driver {
   readonly name = 'amazonec2';
+  /** Each state() is a DescribeInstances call, counted against the account's API rate. */
+  readonly statePollIntervalMs: number;
   private readonly config: Ec2Config;
   private readonly facts: Ec2Facts;
   private readonly stateTimeoutMs: number;
@@ -49,6 +51,7 @@ export class Ec2Driver implements Driver {
     this.config = env.config;
     this.facts = factsFrom(env.state);
     this.stateTimeoutMs = options.stateTimeoutMs ?? 10 * 60_000;
+    this.statePollIntervalMs = options.statePollIntervalMs ?? 5_000;
     this.hostKeyTimeoutMs = options.hostKeyTimeoutMs ?? 240_000;
     this.hostKeyPollMs = options.hostKeyPollMs ?? 5_000;
     this.groupReleaseDelaysMs = options.groupReleaseDelaysMs ?? [5_000, 10_000, 15_000, 30_000];
@@ -136,8 +139,8 @@ export class Ec2Driver implements Driver {
 
   async start(): Promise<void> {
     const id = this.requireInstanceId();
+    // The core waits for Running (see the Driver contract), polling at statePollIntervalMs.
     await this.ec2.startInstance(id);
-    await this.waitFor(id, 'running');
   }
 
   async stop(): Promise<void> {
@@ -189,7 +192,6 @@ export class Ec2Driver implements Driver {
       ]);
     }
     await this.ec2.stopInstance(id, force);
-    await this.waitFor(id, 'stopped');
   }
 
   private async waitFor(instanceId: string, target: 'running' | 'stopped' | 'terminated', signal?: AbortSignal): Promise<void> {
@@ -222,7 +224,13 @@ export class Ec2Driver implements Driver {
   }
 
   private endpointFor(ip: string): SshEndpoint {
-    return { host: ip, port: EC2_SSH_PORT, user: this.config.sshUser, keyPath: path.join(this.env.machineDir, 'id_ed25519') };
+    return { host: ip, port: EC2_SSH_PORT, user: this.config.sshUser, keyPath: this.sshKeyPath() };
+  }
+
+  /** The key the core generated for this machine (the descriptor says the core always makes one). */
+  private sshKeyPath(): string {
+    if (!this.env.sshKeyPath) throw new OperationError('EC2_NO_KEY', `machine "${this.env.machineName}" has no SSH key from the core`);
+    return this.env.sshKeyPath;
   }
 
   private requireInstanceId(): string {

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { DriverDescriptor } from '../../src/core/driver';
-import { DEFAULT_SECURITY_GROUP, type Ec2Config, METADATA_TOKEN_MODES, VOLUME_TYPES, ec2ConfigFromFlags } from './config';
+import { readStoredConfig } from '../../src/core/stored-config';
+import { DEFAULT_SECURITY_GROUP, type Ec2Config, EC2_CONFIG_SHAPE, METADATA_TOKEN_MODES, VOLUME_TYPES, ec2ConfigFromFlags } from './config';
 
 const helpGroup = 'AMAZON EC2 DRIVER';
 const secretRefused = 'not accepted (machine stores no secret): export the AWS_* variable or use --amazonec2-profile';
@@ -11,7 +12,9 @@ const secretRefused = 'not accepted (machine stores no secret): export the AWS_*
  */
 export const amazonec2Driver: DriverDescriptor<Ec2Config> = {
   name: 'amazonec2',
+  aliases: ['aws', 'ec2'],
   summary: 'an AWS EC2 instance',
+  unsupported: {},
   flags: {
     'amazonec2-region': Flags.string({ helpGroup, env: 'AWS_DEFAULT_REGION', description: 'AWS region (default: AWS_REGION, else us-east-1)' }),
     'amazonec2-zone': Flags.string({ helpGroup, env: 'AWS_ZONE', description: 'availability zone letter, appended to the region', default: 'a' }),
@@ -46,7 +49,9 @@ export const amazonec2Driver: DriverDescriptor<Ec2Config> = {
     'amazonec2-session-token': Flags.string({ helpGroup, hidden: true, description: secretRefused }),
   },
   generatesSshKey: () => true,
+  enginePort: (config) => config.enginePort,
   configFromFlags: (flags) => ec2ConfigFromFlags(flags),
+  readConfig: (stored) => readStoredConfig<Ec2Config>('amazonec2', stored, EC2_CONFIG_SHAPE),
   async load() {
     const { Ec2Driver } = await import('./ec2-driver');
     const { sdkEc2Port } = await import('./sdk-port');

@@ -9,8 +9,8 @@ const REACH_TIMEOUT_MS = 10_000;
 
 /**
  * An existing host: nothing to make and nothing to delete. `rm` only forgets it (the engine stays
- * installed). There is no way to power it on, so `start` and `kill` are absent; `stop` and `restart`
- * ask the host itself over SSH.
+ * installed). There is no way to power it on, so `start` and `kill` are declared unsupported (see
+ * index.ts); `stop` and `restart` ask the host itself over SSH.
  */
 export class GenericDriver implements Driver {
   readonly name = 'generic';
@@ -66,8 +66,9 @@ export class GenericDriver implements Driver {
       : { host: ipAddress, port: sshPort, user: sshUser, useAgent: true };
   }
 
-  async remove(): Promise<void> {
+  async remove(): Promise<string[]> {
     // The host is the user's: forgetting it is all that removal means here.
+    return [];
   }
 
   async stop(): Promise<void> {

@@ -1,13 +1,17 @@
 import { Flags } from '@oclif/core';
 import type { DriverDescriptor } from '../../src/core/driver';
+import { readStoredConfig } from '../../src/core/stored-config';
 import { ACCELERATORS, type QemuConfig, qemuConfigFromFlags } from './config';
+import { GUEST_ENGINE_PORT } from './guest';
 
 const helpGroup = 'QEMU DRIVER';
 
 /** The QEMU driver: a local Linux VM (KVM or TCG on Linux, HVF on macOS, WHPX on Windows). */
 export const qemuDriver: DriverDescriptor<QemuConfig> = {
   name: 'qemu',
+  aliases: [],
   summary: 'a local VM run by QEMU',
+  unsupported: {},
   flags: {
     'qemu-image': Flags.string({ helpGroup, env: 'QEMU_IMAGE', description: 'disk image URL or local path (default: the current Ubuntu LTS cloud image, checked against its SHA256SUMS)' }),
     'qemu-image-sha256': Flags.string({ helpGroup, env: 'QEMU_IMAGE_SHA256', description: 'expected SHA-256 of the image, for images published without SHA256SUMS' }),
@@ -22,7 +26,22 @@ export const qemuDriver: DriverDescriptor<QemuConfig> = {
     'qemu-ssh-user': Flags.string({ helpGroup, env: 'QEMU_SSH_USER', description: 'login user cloud-init creates (not "docker": engine packages create a group of that name, and cloud-init then cannot add the user)', default: 'machine' }),
   },
   generatesSshKey: () => true,
+  enginePort: () => GUEST_ENGINE_PORT,
   configFromFlags: (flags) => qemuConfigFromFlags(flags),
+  readConfig: (stored) =>
+    readStoredConfig<QemuConfig>('qemu', stored, {
+      image: 'string',
+      imageSha256: 'string?',
+      kernel: 'string?',
+      initrd: 'string?',
+      append: 'string?',
+      cpus: 'number',
+      memoryMb: 'number',
+      diskSize: 'string',
+      accel: 'string',
+      binary: 'string?',
+      sshUser: 'string',
+    }),
   async load() {
     const { QemuDriver } = await import('./qemu-driver');
     return (env) => new QemuDriver(env);

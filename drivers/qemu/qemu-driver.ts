@@ -16,9 +16,8 @@ import { qmpCommand, stateFromRunStatus } from './qmp';
 import { type Accelerator, type HostFacts, accelProblem, buildQemuArgs, defaultBinary, resolveAccel } from './qemu-args';
 import { ISO_TOOL_SUGGESTIONS, findIsoTool, writeSeedIso } from './seed';
 import { serialLogTail } from './serial-log';
+import { GUEST_ENGINE_PORT } from './guest';
 
-/** dockerd's TLS port inside the guest; the host reaches it through the forwarded engine port. */
-export const GUEST_ENGINE_PORT = 2376;
 const LOOPBACK = '127.0.0.1';
 
 /** What create learns and later commands need (persisted through ctx.remember). */
@@ -160,7 +159,7 @@ export class QemuDriver implements Driver {
   async sshEndpoint(): Promise<SshEndpoint> {
     const port = this.facts.sshPort;
     if (port === undefined) throw new OperationError('QEMU_NO_PORTS', `machine "${this.env.machineName}" has no SSH port yet (its create did not get that far)`);
-    return { host: LOOPBACK, port, user: this.config.sshUser, keyPath: path.join(this.env.machineDir, 'id_ed25519') };
+    return { host: LOOPBACK, port, user: this.config.sshUser, keyPath: this.sshKeyPath() };
   }
 
   async start(): Promise<void> {
@@ -198,11 +197,12 @@ export class QemuDriver implements Driver {
     await this.start();
   }
 
-  async remove(): Promise<void> {
+  async remove(): Promise<string[]> {
     await this.kill();
     await removeFiles([this.files.disk, this.files.seed, this.files.serialLog]);
     await fs.rm(this.files.seedDir, { recursive: true, force: true });
     await releasePorts(this.env.storePath, this.env.machineName);
+    return [];
   }
 
   /** The last lines of the guest's serial console (empty when it printed nothing). */
@@ -222,6 +222,12 @@ export class QemuDriver implements Driver {
       return `the VM printed nothing on its serial console (${this.files.serialLog}); ${advice}`;
     }
     return `last lines of the serial console (${this.files.serialLog}):\n${tail}`;
+  }
+
+  /** The key the core generated for this machine (the descriptor says the core always makes one). */
+  private sshKeyPath(): string {
+    if (!this.env.sshKeyPath) throw new OperationError('QEMU_NO_KEY', `machine "${this.env.machineName}" has no SSH key from the core`);
+    return this.env.sshKeyPath;
   }
 
   private async launch(): Promise<number> {

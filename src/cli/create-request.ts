@@ -1,5 +1,4 @@
-import type { DriverDescriptor } from '../core/driver';
-import { allDriverFlags } from '../services/driver-registry';
+import { type RegisteredDriver, allDriverFlags } from '../services/driver-registry';
 import { UsageError } from '../core/errors';
 import type { EngineInstall, EngineOptions } from '../core/machine-record';
 
@@ -19,7 +18,7 @@ export interface ParsedCreateFlags {
 }
 
 /** Only the chosen driver's flags go to it; another driver's flag given by the user is a mistake worth naming. */
-export function driverFlagsFor(driver: DriverDescriptor<Record<string, unknown>>, flags: Record<string, unknown>, explicitlySet: Set<string>): Record<string, unknown> {
+export function driverFlagsFor(driver: RegisteredDriver, flags: Record<string, unknown>, explicitlySet: Set<string>): Record<string, unknown> {
   const own: Record<string, unknown> = {};
   for (const name of Object.keys(allDriverFlags())) {
     if (name.startsWith(`${driver.name}-`)) {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { driverFlagsFor, engineOptionsFrom } from '../cli/create-request';
 import { engineFlags, tlsFlags } from '../cli/engine-flags';
-import { allDriverFlags, driverNames, findDriver } from '../services/driver-registry';
+import { allDriverFlags, driverNamesWithAliases, findDriver } from '../services/driver-registry';
 import { UsageError } from '../core/errors';
 import { validateName } from '../core/store/machine-store';
 import { createMachine } from '../services/create-machine';
@@ -28,7 +28,7 @@ export default class Create extends MachineCommand<typeof Create> {
   static override enableJsonFlag = true;
   static override args = { name: Args.string({ description: 'machine name (letters, digits, "." and "-")', required: true }) };
   static override flags = {
-    driver: Flags.string({ char: 'd', env: 'MACHINE_DRIVER', description: `driver: ${driverNames().join(', ')}`, required: true }),
+    driver: Flags.string({ char: 'd', env: 'MACHINE_DRIVER', description: `driver: ${driverNamesWithAliases()}`, required: true }),
     'keep-on-failure': Flags.boolean({ description: 'keep what was made when create fails (for debugging)' }),
     ...engineFlags,
     ...tlsFlags,
@@ -41,8 +41,7 @@ export default class Create extends MachineCommand<typeof Create> {
     const driver = findDriver(flags.driver);
     const explicitlySet = await this.explicitlySetFlags();
     const driverConfig = driver.configFromFlags(driverFlagsFor(driver, flags as Record<string, unknown>, explicitlySet));
-    const enginePort = typeof driverConfig.enginePort === 'number' ? driverConfig.enginePort : 2376;
-    const engine = engineOptionsFrom(flags, enginePort);
+    const engine = engineOptionsFrom(flags, driver.enginePort(driverConfig));
     if (flags['engine-repo-key']) await assertReadable(flags['engine-repo-key']);
 
     const controller = new AbortController();

@@ -3,22 +3,33 @@ import type { MachineState, ResourceRecord, SshEndpoint } from './machine-record
 
 /**
  * The one contract every driver implements. A driver makes and manages the host; the core does
- * everything else (SSH, provisioning, TLS, the store). Guarantees each driver must keep:
+ * everything else (SSH, provisioning, TLS, the store). Guarantees each driver must keep (the contract
+ * suite in test/e2e/driver-contract.e2e.test.ts checks them against every driver's real backing):
  *  - `create` journals every resource through `ctx.journal` the moment it exists, so that if `create`
  *    fails or is interrupted, `remove` can clean exactly what was made;
  *  - `remove` is idempotent: a resource already gone is success;
- *  - `state` never throws for a vanished resource: it answers 'NotFound'.
- * An operation the driver cannot do at all is left out (the core answers NotSupportedError).
+ *  - `state` never throws for a vanished resource: it answers 'NotFound';
+ *  - `start`, `stop`, `restart` and `kill` ask for the change and return; the core then polls `state`
+ *    until the machine is Running or Stopped (one place for timeouts, Ctrl-C and messages). A driver
+ *    waits inside an operation only where the operation itself needs it (a graceful stop that escalates
+ *    to a forced one after a while; a terminate that must finish before its security group can go);
+ *  - an operation the driver cannot do at all is declared in its descriptor's `unsupported`, with the
+ *    advice the user gets, and left out of the implementation.
  */
 export interface Driver {
   readonly name: string;
+  /**
+   * How often the core may ask `state()` while it waits for a state. A cloud API counts every call
+   * against a rate limit, a local process table does not. Default one second.
+   */
+  readonly statePollIntervalMs?: number;
   preCreateCheck(): Promise<void>;
   create(ctx: CreateContext): Promise<CreateResult>;
   state(): Promise<MachineState>;
   ip(): Promise<string>;
   sshEndpoint(): Promise<SshEndpoint>;
-  /** Removes what create made; may return lines telling the user what it found and did. */
-  remove(): Promise<void | string[]>;
+  /** Removes what create made; answers lines telling the user what it found and did (possibly none). */
+  remove(): Promise<string[]>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
   restart?(): Promise<void>;
@@ -34,6 +45,7 @@ export interface Driver {
 }
 
 export type LifecycleOperation = 'start' | 'stop' | 'restart' | 'kill';
+export const LIFECYCLE_OPERATIONS: readonly LifecycleOperation[] = ['start', 'stop', 'restart', 'kill'];
 
 export interface CreateContext {
   /** Records a resource in the machine's journal (persisted before this resolves). */
@@ -44,7 +56,7 @@ export interface CreateContext {
   progress(message: string): void;
   /** Aborted when the user interrupts create. */
   signal: AbortSignal;
-  /** Public half of the SSH key the store generated for this machine (OpenSSH format), if any. */
+  /** Public half of the SSH key the core generated for this machine (OpenSSH format), if any. */
   sshPublicKey?: string;
 }
 
@@ -53,6 +65,10 @@ export interface CreateResult {
   ssh: SshEndpoint;
   /** Every address the host has that a client may use; all go into the server certificate. */
   addresses?: string[];
+  /**
+   * Where a client reaches the engine, when that is not `ip` at the descriptor's `enginePort` (a local
+   * VM's forwarded port on 127.0.0.1).
+   */
   dockerEndpoint?: { host: string; port: number };
 }
 
@@ -64,8 +80,13 @@ export interface DriverEnvironment<Config> {
   /** Absolute path of the store root. */
   storePath: string;
   config: Config;
+  /**
+   * Absolute path of the private SSH key the core generated for this machine, when the descriptor's
+   * `generatesSshKey` said so. Drivers hand it on in `sshEndpoint()`; they never derive it themselves.
+   */
+  sshKeyPath?: string;
   state: Record<string, unknown>;
-  resources: readonly import('./machine-record').ResourceRecord[];
+  resources: readonly ResourceRecord[];
   /** Remote command runner for drivers that act over SSH (generic stop = shutdown). */
   ssh?: RemoteRunner;
 }
@@ -81,13 +102,22 @@ export type DriverFlags = Interfaces.FlagInput;
  * A cheap description of a driver, safe to import at start-up. The implementation (and any SDK it
  * needs) is loaded only by `load()`.
  */
-export interface DriverDescriptor<Config = Record<string, unknown>> {
+export interface DriverDescriptor<Config> {
+  /** The canonical name, stored in the record and used as the prefix of the driver's flags. */
   name: string;
+  /** Other names users type for it (`aws` for amazonec2); `--driver` accepts them, the record keeps `name`. */
+  aliases: readonly string[];
   summary: string;
   flags: DriverFlags;
+  /** Lifecycle operations this driver cannot do, each with the advice the user gets instead. */
+  unsupported: Partial<Record<LifecycleOperation, string>>;
   /** Whether create generates an SSH key pair for the machine (false when the user brings a key). */
   generatesSshKey(config: Config): boolean;
+  /** The port dockerd listens on with TLS inside the host; provisioning configures it there. */
+  enginePort(config: Config): number;
   /** Validates the parsed flags (only this driver's) into the config to persist. Throws UsageError. */
   configFromFlags(flags: Record<string, unknown>): Config;
+  /** Reads a stored config back into this driver's type; a record that does not fit is refused. */
+  readConfig(stored: Record<string, unknown>): Config;
   load(): Promise<(env: DriverEnvironment<Config>) => Driver>;
 }

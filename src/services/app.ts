@@ -1,5 +1,6 @@
 import type { Driver, DriverEnvironment, RemoteRunner } from '../core/driver';
-import { MachineError, UsageError } from '../core/errors';
+import type { RegisteredDriver, StoredDriverConfig } from './driver-registry';
+import { UsageError } from '../core/errors';
 import type { MachineRecord } from '../core/machine-record';
 import { MachineStore } from '../core/store/machine-store';
 import { StoreLayout } from '../core/store-layout';
@@ -29,26 +30,34 @@ export class MachineApp {
     return this.store.load(await this.resolveName(name));
   }
 
-  /** Loads the driver implementation for a stored machine. */
-  async driverFor(record: MachineRecord, ssh?: RemoteRunner): Promise<Driver> {
+  /** The registered driver a stored machine names. */
+  async registeredDriverFor(record: MachineRecord): Promise<RegisteredDriver> {
     // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
     // `machine env` (local files only) must not pay for.
     const { findDriver } = await import('./driver-registry');
-    const descriptor = findDriver(record.driver);
-    const factory = await descriptor.load();
-    const env: DriverEnvironment<Record<string, unknown>> = {
-      machineName: record.name,
-      machineDir: this.layout.machineDir(record.name),
-      storePath: this.layout.root,
-      config: record.driverConfig,
-      state: record.driverState,
-      resources: record.resources,
-      ...(ssh ? { ssh } : {}),
-    };
-    return factory(env);
+    return findDriver(record.driver);
   }
-}
 
-export function isMachineError(err: unknown): err is MachineError {
-  return err instanceof MachineError;
+  /** Loads the driver implementation for a stored machine. */
+  async driverFor(record: MachineRecord, ssh?: RemoteRunner): Promise<Driver> {
+    const registered = await this.registeredDriverFor(record);
+    return registered.open(this.driverEnvironment(registered, record.name, record.driverConfig, { state: record.driverState, resources: record.resources, ...(ssh ? { ssh } : {}) }));
+  }
+
+  /** What a driver is given for one machine; the SSH key path is the core's, when the core makes the key. */
+  driverEnvironment(
+    registered: RegisteredDriver,
+    name: string,
+    config: StoredDriverConfig,
+    known: Pick<DriverEnvironment<StoredDriverConfig>, 'state' | 'resources' | 'ssh'>,
+  ): DriverEnvironment<StoredDriverConfig> {
+    return {
+      machineName: name,
+      machineDir: this.layout.machineDir(name),
+      storePath: this.layout.root,
+      config,
+      ...(registered.generatesSshKey(config) ? { sshKeyPath: this.layout.machineFile(name, 'id_ed25519') } : {}),
+      ...known,
+    };
+  }
 }

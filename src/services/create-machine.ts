@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { MachineApp } from './app';
-import type { Driver, DriverDescriptor } from '../core/driver';
+import type { RegisteredDriver, StoredDriverConfig } from './driver-registry';
+import type { Driver } from '../core/driver';
 import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../core/errors';
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
@@ -12,8 +13,8 @@ import { waitForState } from './wait-state';
 
 export interface CreateRequest {
   name: string;
-  driver: DriverDescriptor<Record<string, unknown>>;
-  driverConfig: Record<string, unknown>;
+  driver: RegisteredDriver;
+  driverConfig: StoredDriverConfig;
   engine: EngineOptions;
   tls: TlsOptions;
   /** Local path of --engine-repo-key; copied into the machine folder. */
@@ -66,7 +67,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     if (request.driver.generatesSshKey(request.driverConfig)) {
       sshPublicKey = await step('ssh key', async () => {
         const { generateMachineKeyPair } = await import('../ssh/keys');
-        const { publicKey, privateKeyPath } = await generateMachineKeyPair(layout.machineDir(name));
+        const { publicKey, privateKeyPath } = await generateMachineKeyPair(layout.machineFile(name, 'id_ed25519'));
         await store.update(name, (r) => (r.driverState = { ...r.driverState, sshKeyPath: layout.relative(privateKeyPath) }));
         return publicKey;
       });
@@ -91,7 +92,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       if (created.dockerEndpoint) r.dockerEndpoint = created.dockerEndpoint;
     });
 
-    await step('wait for running', () => waitForState(driver, 'Running', request.timeouts?.runningMs ?? 300_000, request.signal));
+    await step('wait for running', () => waitForState(driver, 'Running', request.timeouts?.runningMs ?? 300_000, request.signal, driver.statePollIntervalMs));
 
     const expectedFingerprints = await step('host key', () => announcedHostKeys(driver, request.signal, (m) => progress.note('host key', m)));
     const { waitForSsh } = await import('../ssh/wait');
@@ -148,15 +149,7 @@ async function withDiagnosis(err: unknown, phase: string, driver: Driver): Promi
 }
 
 async function loadDriver(app: MachineApp, request: CreateRequest): Promise<Driver> {
-  const factory = await request.driver.load();
-  return factory({
-    machineName: request.name,
-    machineDir: app.layout.machineDir(request.name),
-    storePath: app.layout.root,
-    config: request.driverConfig,
-    state: {},
-    resources: [],
-  });
+  return request.driver.open(app.driverEnvironment(request.driver, request.name, request.driverConfig, { state: {}, resources: [] }));
 }
 
 function initialRecord(request: CreateRequest): MachineRecord {

@@ -1,29 +1,81 @@
 import { amazonec2Driver } from '../../drivers/amazonec2';
 import { genericDriver } from '../../drivers/generic';
 import { qemuDriver } from '../../drivers/qemu';
-import type { DriverDescriptor } from '../core/driver';
+import type { Driver, DriverDescriptor, DriverEnvironment, DriverFlags, LifecycleOperation } from '../core/driver';
 import { UsageError } from '../core/errors';
 
-/** Every driver this build knows. Descriptors are cheap; implementations load on demand. */
-const descriptors: readonly DriverDescriptor<never>[] = [
-  genericDriver as unknown as DriverDescriptor<never>,
-  qemuDriver as unknown as DriverDescriptor<never>,
-  amazonec2Driver as unknown as DriverDescriptor<never>,
-];
+/** A driver's config as the record holds it: the JSON form of the driver's own config type. */
+export type StoredDriverConfig = Record<string, unknown>;
 
-export function driverNames(): string[] {
-  return descriptors.map((d) => d.name);
+/**
+ * One registered driver, seen through what the core needs. Each entry closes over its descriptor's
+ * own config type, so the registry can list drivers of different config types without casts: a
+ * config goes in and out of an entry only as its stored (JSON) form, and the descriptor's
+ * `readConfig` turns it back into the driver's type before the driver sees it.
+ */
+export interface RegisteredDriver {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly summary: string;
+  readonly flags: DriverFlags;
+  readonly unsupported: Partial<Record<LifecycleOperation, string>>;
+  configFromFlags(flags: Record<string, unknown>): StoredDriverConfig;
+  generatesSshKey(config: StoredDriverConfig): boolean;
+  enginePort(config: StoredDriverConfig): number;
+  /** Loads the implementation (and any SDK it needs) and makes the driver for one machine. */
+  open(env: DriverEnvironment<StoredDriverConfig>): Promise<Driver>;
 }
 
-export function findDriver(name: string): DriverDescriptor<Record<string, unknown>> {
-  const found = descriptors.find((d) => d.name === name);
+function register<Config>(descriptor: DriverDescriptor<Config>): RegisteredDriver {
+  const read = (config: StoredDriverConfig) => descriptor.readConfig(config);
+  return {
+    name: descriptor.name,
+    aliases: descriptor.aliases,
+    summary: descriptor.summary,
+    flags: descriptor.flags,
+    unsupported: descriptor.unsupported,
+    // The record is JSON: what is stored is exactly the config's JSON form.
+    configFromFlags: (flags) => toStored(descriptor.configFromFlags(flags)),
+    generatesSshKey: (config) => descriptor.generatesSshKey(read(config)),
+    enginePort: (config) => descriptor.enginePort(read(config)),
+    async open(env) {
+      const factory = await descriptor.load();
+      return factory({ ...env, config: read(env.config) });
+    },
+  };
+}
+
+function toStored(config: unknown): StoredDriverConfig {
+  return JSON.parse(JSON.stringify(config));
+}
+
+/** Every driver this build knows, in the order help lists them. Descriptors are cheap; implementations load on demand. */
+const registry: readonly RegisteredDriver[] = [register(genericDriver), register(qemuDriver), register(amazonec2Driver)];
+
+export function registeredDrivers(): readonly RegisteredDriver[] {
+  return registry;
+}
+
+export function driverNames(): string[] {
+  return registry.map((d) => d.name);
+}
+
+/** "generic (ssh, vps), qemu, amazonec2 (aws, ec2)": for help and for the unknown-driver error. */
+export function driverNamesWithAliases(): string {
+  return registry.map((d) => (d.aliases.length > 0 ? `${d.name} (${d.aliases.join(', ')})` : d.name)).join(', ');
+}
+
+/** The driver a user named, by its name or an alias, case-insensitively. */
+export function findDriver(nameOrAlias: string): RegisteredDriver {
+  const wanted = nameOrAlias.trim().toLowerCase();
+  const found = registry.find((d) => d.name === wanted || d.aliases.includes(wanted));
   if (!found) {
-    throw new UsageError(`unknown driver "${name}"`, [`available drivers: ${driverNames().join(', ')}`]);
+    throw new UsageError(`unknown driver "${nameOrAlias}"`, [`available drivers: ${driverNamesWithAliases()}`]);
   }
-  return found as unknown as DriverDescriptor<Record<string, unknown>>;
+  return found;
 }
 
 /** All drivers' flags, for `create`'s static flag list (exact help, no argv pre-scan). */
-export function allDriverFlags(): DriverDescriptor['flags'] {
-  return Object.assign({}, ...descriptors.map((d) => d.flags));
+export function allDriverFlags(): DriverFlags {
+  return Object.assign({}, ...registry.map((d) => d.flags));
 }

@@ -33,12 +33,13 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   const ssh = {
     run: (command: string) => withSession(app, record, (s) => s.exec(command)),
   };
+  const registered = await app.registeredDriverFor(record);
+  const advice = registered.unsupported[operation];
+  if (advice !== undefined) throw new NotSupportedError(registered.name, operation, advice);
   const driver = await app.driverFor(record, ssh);
   const action = driver[operation]?.bind(driver);
-  if (!action) {
-    const hint = operation === 'start' || operation === 'kill' ? 'the generic driver manages hosts it did not make; use your provider to power them on or off' : undefined;
-    throw new NotSupportedError(driver.name, operation, hint);
-  }
+  // The contract suite checks that a driver implements every operation it does not declare unsupported.
+  if (!action) throw new NotSupportedError(registered.name, operation);
   const wanted = targetState[operation];
   const before = await driver.state();
   if (operation !== 'restart' && before === wanted) {
@@ -53,7 +54,7 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
     // A restart passes through not-running; give the host a moment to go down before we ask.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
-  await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000));
+  await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000, undefined, driver.statePollIntervalMs));
   const certificatesReissued = wanted === 'Running' ? await settleRunning(app, record, await addressOf(driver), progress) : false;
   return { name: record.name, state: wanted, alreadyThere: false, certificatesReissued };
 }

@@ -20,7 +20,7 @@ export async function removeMachine(app: MachineApp, name: string, force: boolea
   let notes: string[] = [];
   try {
     const driver = await app.driverFor(record);
-    notes = (await driver.remove()) ?? [];
+    notes = await driver.remove();
   } catch (err) {
     remoteError = errorMessage(err);
     if (!force) {

@@ -13,15 +13,15 @@ export interface MachineKeyPair {
 const KEY_COMMENT = 'machine';
 
 /**
- * Makes the machine's own SSH key: `id_ed25519` (0600, OpenSSH private key format, so `ssh -i` works
- * too) and `id_ed25519.pub` (0644) in `dir`. Each file is written atomically, the private key first,
- * so a crash never leaves a public key whose private half is missing.
+ * Makes the machine's own ed25519 SSH key: the private key at `privateKeyPath` (0600, OpenSSH private
+ * key format, so `ssh -i` works too) and the public key beside it with `.pub` (0644). Each file is
+ * written atomically, the private key first, so a crash never leaves a public key whose private half
+ * is missing.
  */
-export async function generateMachineKeyPair(dir: string): Promise<MachineKeyPair> {
+export async function generateMachineKeyPair(privateKeyPath: string): Promise<MachineKeyPair> {
   const pair = generateEd25519OpenSsh(KEY_COMMENT);
-  const privateKeyPath = path.join(dir, 'id_ed25519');
   const publicKey = pair.publicKey;
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await fs.mkdir(path.dirname(privateKeyPath), { recursive: true, mode: 0o700 });
   await writeFileAtomic(privateKeyPath, pair.privateKey, 0o600);
   await writeFileAtomic(`${privateKeyPath}.pub`, `${publicKey}\n`, 0o644);
   return { privateKeyPath, publicKey };

@@ -22,7 +22,7 @@ function setup(ec2: FakeEc2Port, flags: Record<string, unknown> = {}, config?: E
   const progress: string[] = [];
   const abort = new AbortController();
   const driverConfig = config ?? ec2ConfigFromFlags(flags, {});
-  const driver = new Ec2Driver({ machineName: 'dev1', machineDir: '/store/machines/dev1', storePath: '/store', config: driverConfig, state, resources: journal }, ec2, { groupReleaseDelaysMs: [0, 0], hostKeyPollMs: 1, hostKeyTimeoutMs: 50 });
+  const driver = new Ec2Driver({ machineName: 'dev1', machineDir: '/store/machines/dev1', sshKeyPath: '/store/machines/dev1/id_ed25519', storePath: '/store', config: driverConfig, state, resources: journal }, ec2, { groupReleaseDelaysMs: [0, 0], hostKeyPollMs: 1, hostKeyTimeoutMs: 50 });
   const ctx: CreateContext = {
     journal: async (r) => {
       journal.push(r);
@@ -39,7 +39,7 @@ function setup(ec2: FakeEc2Port, flags: Record<string, unknown> = {}, config?: E
 
 /** A driver as a later command loads it: from what create persisted. */
 function reload(ec2: FakeEc2Port, run: Run): Ec2Driver {
-  return new Ec2Driver({ machineName: 'dev1', machineDir: '/store/machines/dev1', storePath: '/store', config: ec2ConfigFromFlags({}, {}), state: { ...run.state }, resources: [...run.journal] }, ec2, { groupReleaseDelaysMs: [0, 0] });
+  return new Ec2Driver({ machineName: 'dev1', machineDir: '/store/machines/dev1', sshKeyPath: '/store/machines/dev1/id_ed25519', storePath: '/store', config: ec2ConfigFromFlags({}, {}), state: { ...run.state }, resources: [...run.journal] }, ec2, { groupReleaseDelaysMs: [0, 0] });
 }
 
 describe('amazonec2 driver', () => {
@@ -120,7 +120,7 @@ describe('amazonec2 driver', () => {
     const run = setup(ec2);
     await run.driver.create(run.ctx);
     const lost = run.journal.filter((r) => r.kind !== 'ec2-instance');
-    const driver = new Ec2Driver({ machineName: 'dev1', machineDir: '/m', storePath: '/s', config: ec2ConfigFromFlags({}, {}), state: {}, resources: lost }, ec2, { groupReleaseDelaysMs: [] });
+    const driver = new Ec2Driver({ machineName: 'dev1', machineDir: '/m', sshKeyPath: '/m/id_ed25519', storePath: '/s', config: ec2ConfigFromFlags({}, {}), state: {}, resources: lost }, ec2, { groupReleaseDelaysMs: [] });
     await driver.remove();
     expect([...ec2.instances.values()].map((i) => i.state)).toEqual(['terminated']);
     expect(ec2.calls.indexOf('TerminateInstances')).toBeLessThan(ec2.calls.indexOf('DeleteKeyPair'));
@@ -164,7 +164,7 @@ describe('amazonec2 driver', () => {
     await expect(reload(ec2, run).remove()).resolves.toBeDefined();
   });
 
-  it('maps EC2 states and drives the lifecycle through the waiters', async () => {
+  it('maps EC2 states and asks EC2 for each lifecycle change, leaving the wait to the core', async () => {
     const ec2 = new FakeEc2Port();
     const run = setup(ec2);
     await run.driver.create(run.ctx);
@@ -183,7 +183,7 @@ describe('amazonec2 driver', () => {
     await driver.start();
     await driver.kill();
     await driver.restart();
-    expect(ec2.calls.filter((c) => !c.startsWith('Describe'))).toEqual(['StopInstances', 'wait:stopped', 'StartInstances', 'wait:running', 'StopInstances(force)', 'wait:stopped', 'RebootInstances']);
+    expect(ec2.calls.filter((c) => !c.startsWith('Describe'))).toEqual(['StopInstances', 'StartInstances', 'StopInstances(force)', 'RebootInstances']);
     ec2.instances.delete(id);
     expect(await driver.state()).toBe('NotFound');
     await expect(driver.ip()).rejects.toThrow(/no longer exists/);

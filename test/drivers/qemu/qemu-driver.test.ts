@@ -17,7 +17,7 @@ beforeEach(async () => {
 afterEach(() => fs.rm(store, { recursive: true, force: true }));
 
 const driver = (overrides: Partial<QemuConfig> = {}, state: Record<string, unknown> = {}): QemuDriver =>
-  new QemuDriver({ machineName: 'dev1', machineDir, storePath: store, config: { ...config, ...overrides }, state, resources: [] });
+  new QemuDriver({ machineName: 'dev1', machineDir, sshKeyPath: path.join(machineDir, 'id_ed25519'), storePath: store, config: { ...config, ...overrides }, state, resources: [] });
 const file = (name: string): string => path.join(machineDir, name);
 
 describe('QemuDriver.state without a live QEMU', () => {
@@ -73,7 +73,7 @@ describe('QemuDriver.preCreateCheck', () => {
 
   it('refuses an accelerator the host does not offer', async () => {
     const d = new QemuDriver(
-      { machineName: 'dev1', machineDir, storePath: store, config: { ...config, accel: 'hvf' }, state: {}, resources: [] },
+      { machineName: 'dev1', machineDir, sshKeyPath: path.join(machineDir, 'id_ed25519'), storePath: store, config: { ...config, accel: 'hvf' }, state: {}, resources: [] },
       { hostFacts: async () => ({ platform: 'linux', arch: 'x64', kvmUsable: true, compiledIn: ['tcg', 'kvm'] }) },
     );
     await expect(d.preCreateCheck()).rejects.toThrow(/--qemu-accel hvf/);

@@ -79,7 +79,7 @@ real('QEMU driver on a real VM', () => {
     };
     const state: Record<string, unknown> = {};
     const resources: ResourceRecord[] = [];
-    const env: DriverEnvironment<QemuConfig> = { machineName: 'qemu-real', machineDir, storePath: store, config, state, resources };
+    const env: DriverEnvironment<QemuConfig> = { machineName: 'qemu-real', machineDir, sshKeyPath: path.join(machineDir, 'id_ed25519'), storePath: store, config, state, resources };
     driver = new QemuDriver(env, { stopTimeoutMs: 60_000 });
     const ctx: CreateContext = {
       journal: async (r) => void resources.push(r),
