@@ -3,12 +3,13 @@ import { MachineApp } from '../services/app';
 import { MachineError } from '../core/errors';
 import { Progress, humanSink, jsonSink } from '../services/progress';
 import { defaultStorePath } from '../core/store-layout';
+import { debug, enableDebug } from '../util/debug';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MachineCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /**
- * Every command: the store flag, --json, and one place that turns our errors into oclif's
+ * Every command: the store flag, --debug, --json, and one place that turns our errors into oclif's
  * (message, exit code, suggestions). Anything else that escapes is a bug and says so.
  */
 export abstract class MachineCommand<T extends typeof Command> extends Command {
@@ -18,6 +19,11 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
       env: 'MACHINE_STORAGE_PATH',
       description: 'where machines and certificates are stored',
       defaultHelp: async () => '~/.machine',
+      helpGroup: 'GLOBAL',
+    }),
+    // Also before the command word (`machine --debug create ...`): bin/run.js moves it (src/cli/global-argv.ts).
+    debug: Flags.boolean({
+      description: 'print what machine does (SSH commands, API calls, retries) on stderr, secrets redacted',
       helpGroup: 'GLOBAL',
     }),
   };
@@ -40,6 +46,8 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
     this.positionals = argv.map(String);
+    if (this.flags.debug) enableDebug();
+    debug('cli', () => `machine ${this.config.version} (node ${process.version}): ${[this.id, ...this.argv].join(' ')}`);
   }
 
   protected get app(): MachineApp {

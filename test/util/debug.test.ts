@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { debugPatternSelects, enabledDebugAreas, formatDebugLine, redact } from '../../src/util/debug';
 
 describe('which debug areas are on', () => {
@@ -129,5 +131,12 @@ describe('debug()', () => {
     expect(written).toHaveLength(2);
     expect(written[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \+\d+ms machine:ssh exec `id -u` password=\[redacted\]\n$/);
     expect(written[1]).toMatch(/ machine:api now 1\n$/);
+  });
+});
+
+describe('the start-up cost of the debug logger', () => {
+  it('imports nothing: every command loads it, `machine env` included', () => {
+    const text = readFileSync(path.join(__dirname, '../../src/util/debug.ts'), 'utf8');
+    expect(text.match(/^\s*import\s|require\(/gm)).toBeNull();
   });
 });
