@@ -15,6 +15,14 @@ function handleError(err) {
   return require('@oclif/core/handle').handle(err);
 }
 
+// A crash outside a command's own error handling (in a timer, a stray promise) is a bug like any
+// other: the same words and exit code 10 as MachineCommand.catch gives it, not Node's raw stack.
+process.on('uncaughtException', (err) => {
+  const { toOclifError } = require('../dist/src/cli/base-command');
+  const { isDebugEnabled } = require('../dist/src/util/debug');
+  handleError(toOclifError(err, isDebugEnabled()));
+});
+
 function runOclif() {
   return require('@oclif/core').execute({ dir: __dirname, args: argv }).catch(handleError);
 }

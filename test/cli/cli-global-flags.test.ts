@@ -70,6 +70,8 @@ afterAll(async () => {
   await fs.rm(brokenStore, { recursive: true, force: true });
 });
 
+/** oclif wraps error text to the terminal width; assertions read it as one line. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
 
 describe('global flags before the command, as docker-machine took them', () => {
   it.each([[['-s', '<store>', 'ls', '-q']], [['--storage-path', '<store>', 'ls', '-q']], [['--storage-path=<store>', 'ls', '-q']], [['ls', '-q', '-s', '<store>']]])(
@@ -108,4 +110,37 @@ describe('global flags before the command, as docker-machine took them', () => {
     expect(run.stderr).toContain('Nonexistent flag: --bogus');
   });
 
+  it('keeps the exit code of a usage error under --json (2, not 1)', () => {
+    const run = machine(['-s', store, 'create', '--driver', 'generic', '--json', 'bad name']);
+    expect(run.status).toBe(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'USAGE' } });
+  });
+});
+
+describe('an error that is not a MachineError (a bug)', () => {
+  it('exits 10 and asks for a report, without a stack', () => {
+    const run = machine(['-s', brokenStore, 'url', 'broken']);
+    expect(run.status).toBe(10);
+    expect(run.stdout).toBe('');
+    expect(flat(run.stderr)).toContain("machine hit an unexpected error (a bug): Cannot read properties of undefined (reading 'port')");
+    expect(flat(run.stderr)).toContain('Please report it, with the output of the same command run again with --debug.');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([[['--debug'], {}], [[], { MACHINE_DEBUG: '1' }]])('shows the stack with %j %j', (flags, env) => {
+    const run = machine([...flags, '-s', brokenStore, 'url', 'broken'], env);
+    expect(run.status).toBe(10);
+    expect(flat(run.stderr)).toContain('TypeError: Cannot read properties of undefined');
+    expect(run.stderr).toMatch(/\n\s+at \S+ \(\S*dist\/src\//);
+  });
+
+  it('is reported the same way when it happens outside a command (a timer, a stray promise)', () => {
+    const run = machine(['-s', store, 'ls', '-q'], { PROBE_CRASH: 'crashed in a callback' });
+    expect(run.status).toBe(10);
+    expect(flat(run.stderr)).toContain('machine hit an unexpected error (a bug): crashed in a callback Please report it');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    const debugged = machine(['-s', store, 'ls', '-q'], { PROBE_CRASH: 'crashed in a callback', DEBUG: 'machine:*' });
+    expect(debugged.status).toBe(10);
+    expect(debugged.stderr).toMatch(/\n\s+at \S+ \(\S*probe\.js/);
+  });
 });
