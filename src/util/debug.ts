@@ -53,8 +53,8 @@ const REDACTED = '[redacted]';
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(?:-----END \1-----|$)/g;
 /** `Authorization: ...` and `Proxy-Authorization: ...`, as a header line or a JSON/object field. */
 const AUTHORIZATION = /\b((?:proxy-)?authorization)(["']?\s*[:=]\s*)("[^"]*"?|'[^']*'?|[^\r\n]*)/gi;
-/** Words that name a secret, inside a key such as `password`, `AWS_SECRET_ACCESS_KEY`, `X-Amz-Security-Token`. */
-const SECRET_WORD = '(?:password|passwd|passphrase|secret|token|api[_-]?key|credentials?|signature)';
+/** Words that name a secret, inside a key such as `password`, `AWS_ACCESS_KEY_ID`, `X-Amz-Security-Token`. */
+const SECRET_WORD = '(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|credentials?|signature)';
 /** `key=value`, `key: value`, `"key": "value"`, `KEY='value'` where the key names a secret. */
 const SECRET_ASSIGNMENT = new RegExp(`([\\w.-]*${SECRET_WORD}[\\w.-]*)(["']?\\s*[:=]\\s*)('[^']*'?|"[^"]*"?|[^\\s&,;'"}]+)`, 'gi');
 /** `--password VALUE` as a command-line flag and its separate value. */

@@ -59,6 +59,8 @@ describe('redact', () => {
     ['AWS_SECRET_ACCESS_KEY=abc/def+ghi', 'AWS_SECRET_ACCESS_KEY=[redacted]'],
     ['?X-Amz-Security-Token=FwoGZX&X-Amz-Signature=9f8e&X-Amz-Date=2024', '?X-Amz-Security-Token=[redacted]&X-Amz-Signature=[redacted]&X-Amz-Date=2024'],
     ['login --password hunter2 --user bob', 'login --password [redacted] --user bob'],
+    ['create --amazonec2-access-key AKIAEXAMPLE --amazonec2-session-token=tok x', 'create --amazonec2-access-key [redacted] --amazonec2-session-token=[redacted] x'],
+    ['AWS_ACCESS_KEY_ID=AKIAEXAMPLE aws', 'AWS_ACCESS_KEY_ID=[redacted] aws'],
     ['login --password-stdin --user bob', 'login --password-stdin --user bob'],
     ['api_key=k1 apikey=k2 secret:s3', 'api_key=[redacted] apikey=[redacted] secret:[redacted]'],
   ])('removes a secret value: %s', (input, expected) => {
