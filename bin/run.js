@@ -1,15 +1,32 @@
 #!/usr/bin/env node
 // Production entry: runs the compiled commands from dist/ using the oclif manifest.
+// Global flags typed before the command (`machine -s DIR ls`) move after it first (src/cli/global-argv.ts).
 // `machine env` in its plain forms skips loading oclif (see src/cli/fast-env.ts): it runs in shell
 // prompts, where every millisecond shows. Anything it does not handle falls through to oclif.
 'use strict';
 
-function runOclif() {
-  const oclif = require('@oclif/core');
-  return oclif.execute({ dir: __dirname }).catch(require('@oclif/core/handle'));
+const { moveGlobalFlagsAfterCommand } = require('../dist/src/cli/global-argv');
+
+// oclif reads process.argv itself in places (help after a parse error), so the reordered words replace it.
+process.argv = [...process.argv.slice(0, 2), ...moveGlobalFlagsAfterCommand(process.argv.slice(2))];
+const argv = process.argv.slice(2);
+
+function handleError(err) {
+  return require('@oclif/core/handle').handle(err);
 }
 
-const argv = process.argv.slice(2);
+// A crash outside a command's own error handling (in a timer, a stray promise) is a bug like any
+// other: the same words and exit code 10 as MachineCommand.catch gives it, not Node's raw stack.
+process.on('uncaughtException', (err) => {
+  const { toOclifError } = require('../dist/src/cli/base-command');
+  const { isDebugEnabled } = require('../dist/src/util/debug');
+  handleError(toOclifError(err, isDebugEnabled()));
+});
+
+function runOclif() {
+  return require('@oclif/core').execute({ dir: __dirname, args: argv }).catch(handleError);
+}
+
 if (argv[0] === 'env') {
   require('../dist/src/cli/fast-env')
     .runFastEnv(argv.slice(1))

@@ -38,6 +38,7 @@ import {
 import type { Ec2Config } from './config';
 import type { Ec2Port, ImageInfo, IngressRule, InstanceInfo, LaunchSpec, ResourceTags, SecurityGroupInfo, SubnetInfo, WaitTarget } from './ec2-port';
 import { awsErrorCode, ec2Failure } from './sdk-errors';
+import { logEc2CallsForDebug } from './sdk-debug';
 import { isEc2InstanceState } from './state-map';
 
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
@@ -58,6 +59,7 @@ export function sdkEc2Port(config: Ec2Config): Ec2Port {
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.profile ? { profile: config.profile } : {}),
   });
+  logEc2CallsForDebug(client);
   return new SdkEc2Port(client);
 }
 

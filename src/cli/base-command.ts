@@ -1,15 +1,16 @@
 import { Command, Flags, Interfaces } from '@oclif/core';
 import { MachineApp } from '../services/app';
-import { MachineError } from '../core/errors';
+import { ExitCode, MachineError, errorMessage } from '../core/errors';
 import { Progress, humanSink, jsonSink } from '../services/progress';
 import { defaultStorePath } from '../core/store-layout';
+import { debug, enableDebug, isDebugEnabled, redact } from '../util/debug';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MachineCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /**
- * Every command: the store flag, --json, and one place that turns our errors into oclif's
- * (message, exit code, suggestions). Anything else that escapes is a bug and says so.
+ * Every command: the store flag, --debug, --json, and one place that turns our errors into oclif's
+ * (message, exit code, suggestions). Anything else that escapes is a bug and says so (exit 10).
  */
 export abstract class MachineCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
@@ -18,6 +19,11 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
       env: 'MACHINE_STORAGE_PATH',
       description: 'where machines and certificates are stored',
       defaultHelp: async () => '~/.machine',
+      helpGroup: 'GLOBAL',
+    }),
+    // Also before the command word (`machine --debug create ...`): bin/run.js moves it (src/cli/global-argv.ts).
+    debug: Flags.boolean({
+      description: 'print what machine does (SSH commands, API calls, retries) on stderr, secrets redacted',
       helpGroup: 'GLOBAL',
     }),
   };
@@ -40,6 +46,8 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
     this.positionals = argv.map(String);
+    if (this.flags.debug) enableDebug();
+    debug('cli', () => `machine ${this.config.version} (node ${process.version}): ${[this.id, ...this.argv].join(' ')}`);
   }
 
   protected get app(): MachineApp {
@@ -64,18 +72,44 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    if (err instanceof MachineError) {
-      const detail = causeChain(err);
-      return super.catch(
-        Object.assign(new Error(detail ? `${err.message}\n${detail}` : err.message), {
-          oclif: { exit: err.exit },
-          code: err.code,
-          suggestions: err.suggestions,
-        }) as Error,
-      );
-    }
-    return super.catch(err);
+    return super.catch(toOclifError(err, isDebugEnabled()));
   }
+}
+
+/**
+ * What a command threw, as oclif should print it and exit. MachineErrors carry their own message, exit
+ * code and suggestions. oclif's errors (a bad flag, `this.exit()`) pass untouched. Anything else is a
+ * bug: it says so, asks for a report, and exits 10; its stack (redacted) only with `withStack`, since
+ * it means nothing to most users. `exitCode` is set as well as `oclif.exit` because under --json
+ * oclif takes the exit code from the former.
+ */
+export function toOclifError(err: unknown, withStack: boolean): Error {
+  if (err instanceof MachineError) {
+    const detail = causeChain(err);
+    return Object.assign(new Error(detail ? `${err.message}\n${detail}` : err.message), {
+      oclif: { exit: err.exit },
+      exitCode: err.exit,
+      code: err.code,
+      suggestions: err.suggestions,
+    });
+  }
+  if (err instanceof Error && (isOclifError(err) || err.name === 'ExitPromptError')) {
+    // ExitPromptError: Ctrl-C at a yes/no question (@inquirer/prompts), a choice and not a bug.
+    return err;
+  }
+  const lines = [
+    // Redacted like debug output: this text is meant to be pasted into a report.
+    `machine hit an unexpected error (a bug): ${redact(errorMessage(err))}`,
+    'Please report it, with the output of the same command run again with --debug.',
+  ];
+  if (withStack && err instanceof Error && err.stack) lines.push(redact(err.stack));
+  return Object.assign(new Error(lines.join('\n')), { oclif: { exit: ExitCode.bug }, exitCode: ExitCode.bug, code: 'BUG' });
+}
+
+/** oclif's own errors (CLIError and its kin: parse failures, `this.exit()`) carry their exit code in `oclif`. */
+function isOclifError(err: Error): boolean {
+  const oclif = (err as { oclif?: unknown }).oclif;
+  return typeof oclif === 'object' && oclif !== null;
 }
 
 /** "Caused by:" lines for wrapped lower-level errors, so the root cause is never hidden. */

@@ -8,8 +8,8 @@ import { envOutput } from './env-output';
 /**
  * `machine env` runs in shell prompts and rc files, so it must be quick; oclif alone costs ~70 ms to
  * load. For the plain forms (a name, --shell, --unset, --no-proxy, --storage-path) this prints the
- * same script as the oclif command through the same function. Anything else (help, --json, a bad
- * flag, any error) answers false and the full command runs, so messages and exit codes stay oclif's.
+ * same script as the oclif command through the same function. Anything else (help, --json, --debug,
+ * a bad flag, any error) answers false and the full command runs, so messages and exit codes stay oclif's.
  * test/cli/fast-env.test.ts keeps these options in step with the command's flags.
  */
 export const FAST_ENV_OPTIONS = {
@@ -17,12 +17,14 @@ export const FAST_ENV_OPTIONS = {
   unset: { type: 'boolean', short: 'u' },
   'no-proxy': { type: 'boolean' },
   'storage-path': { type: 'string', short: 's' },
+  debug: { type: 'boolean' },
 } as const;
 
 export async function runFastEnv(argv: string[], write: (text: string) => void = (t) => process.stdout.write(t)): Promise<boolean> {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: FAST_ENV_OPTIONS, allowPositionals: true, strict: true });
-    if (positionals.length > 1) return false;
+    // --debug asks to see what happens: the full command shows it.
+    if (positionals.length > 1 || values.debug) return false;
     const shell = values.shell === undefined ? detectShell() : isShell(values.shell) ? values.shell : undefined;
     if (!shell) return false;
     const app = new MachineApp(values['storage-path'] ?? defaultStorePath());

@@ -1,12 +1,15 @@
 /**
  * Expected failures. Each carries a stable code, the process exit code, and suggestions that name the fix.
- * Anything thrown that is not a MachineError is a bug and is reported as such by the base command.
+ * Anything else a command throws (oclif's own parse errors aside) is a bug: MachineCommand.catch says so,
+ * asks for a report with the --debug output, shows the stack under --debug, and exits with `bug`.
  */
 export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
   preCreate: 3,
+  /** Something went wrong that `machine` did not expect: not the user's doing, and worth a report. */
+  bug: 10,
 } as const;
 
 export interface MachineErrorOptions {

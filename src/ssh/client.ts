@@ -11,6 +11,7 @@ import { RemoteFiles } from './remote-files';
 import type { ExecOptions, ExecResult, RemoteSession } from './session';
 import { loadCredentials } from './credentials';
 import { translateSshError, type ConnectionContext } from './translate-error';
+import { debug, msSince } from '../util/debug';
 
 export interface SshConnectOptions {
   host: string;
@@ -153,8 +154,10 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshSession
   const context: ConnectionContext = { ...options, credentials: credentials.description, readyTimeoutMs };
   const pinning = new HostKeyPinning(options);
   const serverHostKey = await pinning.preferredAlgorithms();
+  const started = performance.now();
+  const target = `${options.machineName}: ssh ${options.user}@${options.host}:${options.port}`;
 
-  return new Promise<SshSession>((resolve, reject) => {
+  const connected = new Promise<SshSession>((resolve, reject) => {
     const client = new Client();
     let hostKeyRefusal: unknown;
     let settled = false;
@@ -196,6 +199,16 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshSession
       fail(err);
     }
   });
+  return connected.then(
+    (session) => {
+      debug('ssh', () => `${target} connected in ${msSince(started)} ms, offering ${credentials.description}`);
+      return session;
+    },
+    (err: unknown) => {
+      debug('ssh', () => `${target} not connected after ${msSince(started)} ms: ${errorMessage(err)}`);
+      throw err;
+    },
+  );
 }
 
 export type { FileInfo } from './file-endpoint';

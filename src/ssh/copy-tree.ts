@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { MachineError, OperationError, UsageError, errorMessage } from '../core/errors';
 import type { FileEndpoint, FileInfo } from './file-endpoint';
+import { debug, msSince } from '../util/debug';
 
 export interface TreeCopyOptions {
   /** Directories are refused unless this is set, as with `cp` and `scp`. */
@@ -41,9 +42,12 @@ async function copyEntry(from: FileEndpoint, fromPath: string, info: FileInfo, t
 }
 
 async function copyFile(from: FileEndpoint, fromPath: string, info: FileInfo, to: FileEndpoint, toPath: string): Promise<void> {
+  const started = performance.now();
   try {
     await pipeline(await from.openRead(fromPath), await to.openWrite(toPath, info.mode | 0o200));
     await to.chmod(toPath, info.mode);
+    // Every file of scp and of uploadDir/downloadDir passes here, over SFTP on one side or both.
+    debug('ssh', () => `copied ${from.label(fromPath)} to ${to.label(toPath)} (${info.size} bytes, mode ${info.mode.toString(8)}) in ${msSince(started)} ms`);
   } catch (err) {
     if (err instanceof MachineError) throw err;
     throw new OperationError('COPY_FAILED', `cannot copy ${from.label(fromPath)} to ${to.label(toPath)}: ${errorMessage(err)}`, [], err);

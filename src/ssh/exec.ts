@@ -1,11 +1,14 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { OperationError, errorMessage } from '../core/errors';
+import { debug, msSince } from '../util/debug';
 import { exitCodeOf } from './exit-status';
 import type { ExecOptions, ExecResult } from './session';
 import { withEnvironment } from './shell-quote';
 
 /** Opens an exec channel; failures to open one (the connection is gone, sshd refused) become MachineErrors. */
 export function openExecChannel(client: Client, command: string, machineName: string, pty?: { term: string; cols: number; rows: number }): Promise<ClientChannel> {
+  // Every remote command, scripted or typed by the user, starts here.
+  debug('ssh', () => `${machineName}: exec${pty ? ' (pty)' : ''} ${command}`);
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void =>
       reject(new OperationError('SSH_EXEC_FAILED', `cannot run a command on machine "${machineName}": ${errorMessage(err)}`, [], err));
@@ -42,6 +45,18 @@ export function exitCodeWhenClosed(channel: ClientChannel, what: string, machine
 
 /** Runs one command, collecting its output (and streaming it to the callbacks as it comes). */
 export async function execCommand(client: Client, command: string, machineName: string, options: ExecOptions = {}): Promise<ExecResult> {
+  const started = performance.now();
+  try {
+    const result = await collectOutput(client, command, machineName, options);
+    debug('ssh', () => `${machineName}: exit ${result.code} in ${msSince(started)} ms (${result.stdout.length} chars out, ${result.stderr.length} err): ${command}`);
+    return result;
+  } catch (err) {
+    debug('ssh', () => `${machineName}: failed after ${msSince(started)} ms (${errorMessage(err)}): ${command}`);
+    throw err;
+  }
+}
+
+async function collectOutput(client: Client, command: string, machineName: string, options: ExecOptions): Promise<ExecResult> {
   const channel = await openExecChannel(client, withEnvironment(command, options.env), machineName);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];

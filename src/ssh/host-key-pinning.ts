@@ -2,6 +2,8 @@ import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { HostKeyChangedError, HostKeyUnexpectedError, HostKeyUnknownError, type EndpointContext } from './errors';
 import { normalizeFingerprint, sha256Fingerprint } from './fingerprint';
 import { pinHostKey, readPinnedKeys } from './known-hosts';
+import { errorMessage } from '../core/errors';
+import { debug } from '../util/debug';
 
 export { HostKeyChangedError, HostKeyUnexpectedError, HostKeyUnknownError } from './errors';
 
@@ -48,15 +50,28 @@ export class HostKeyPinning {
 
   /** Accepts `key` (pinning it when the mode says so) or throws the error that explains the refusal. */
   async check(key: Buffer): Promise<void> {
+    const { machineName, host, port, pinMode } = this.options;
+    const about = () => `${machineName}: host key ${sha256Fingerprint(key)} of ${host}:${port} (${pinMode})`;
+    try {
+      const decision = await this.decide(key);
+      debug('ssh', () => `${about()} ${decision}`);
+    } catch (err) {
+      debug('ssh', () => `${about()} refused: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
+
+  /** What check() does, saying what it decided: accepted as pinned, or newly pinned. */
+  private async decide(key: Buffer): Promise<string> {
     const { knownHostsPath, host, port, pinMode } = this.options;
     const presented = sha256Fingerprint(key);
     const pinned = await readPinnedKeys(knownHostsPath, host, port);
-    if (pinned.some((entry) => entry.key.equals(key))) return;
+    if (pinned.some((entry) => entry.key.equals(key))) return 'matches the pinned key';
 
     if (pinMode === 'accept-new') {
       this.checkExpected(presented);
       await pinHostKey(knownHostsPath, host, port, key, { replace: true });
-      return;
+      return `pinned in ${knownHostsPath}, replacing ${pinned.length} earlier key(s)`;
     }
     if (pinned.length > 0) {
       throw new HostKeyChangedError(this.options, pinned.map((entry) => sha256Fingerprint(entry.key)), presented, knownHostsPath);
@@ -64,6 +79,7 @@ export class HostKeyPinning {
     if (pinMode === 'strict') throw new HostKeyUnknownError(this.options, presented, knownHostsPath);
     this.checkExpected(presented);
     await pinHostKey(knownHostsPath, host, port, key, { replace: false });
+    return `pinned in ${knownHostsPath} at first contact`;
   }
 
   private checkExpected(presented: string): void {

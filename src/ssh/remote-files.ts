@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
 import { MachineError, OperationError, errorMessage } from '../core/errors';
 import { fileInfoFromMode, type FileEndpoint, type FileInfo } from './file-endpoint';
+import { debug, msSince } from '../util/debug';
 
 /** SFTP status codes we tell apart (draft-ietf-secsh-filexfer-02, section 7). */
 const SFTP_NO_SUCH_FILE = 2;
@@ -90,12 +91,14 @@ export class RemoteFiles implements FileEndpoint {
   }
 
   async writeFile(p: string, content: string | Buffer, mode = 0o644): Promise<void> {
+    const started = performance.now();
     const sftp = await this.sftp();
     await call<void>((cb) => sftp.writeFile(p, content, { mode }, (err) => cb(err, undefined))).catch((err: unknown) => {
       throw this.failure('write', p, err);
     });
     // The mode given at open is narrowed by sftp-server's umask and ignored for an existing file.
     await this.chmod(p, mode);
+    debug('ssh', () => `sftp wrote ${this.label(p)} (${Buffer.byteLength(content)} bytes, mode ${mode.toString(8)}) in ${msSince(started)} ms`);
   }
 
   async readFile(p: string): Promise<Buffer> {

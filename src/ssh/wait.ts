@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MachineError, OperationError } from '../core/errors';
 import { connectSsh, type SshConnectOptions, type SshSession } from './client';
+import { debug } from '../util/debug';
 
 export interface WaitForSshOptions {
   timeoutMs: number;
@@ -40,6 +41,7 @@ export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOpt
     }
     const left = deadline - Date.now();
     if (left <= 0) break;
+    debug('retry', () => `${options.machineName}: SSH not ready (${lastError?.message}), trying again in ${Math.min(wait.intervalMs, left)} ms, ${Math.round(left / 1000)} s left`);
     // An abort ends the sleep early; the check at the top of the loop then reports it.
     await sleep(Math.min(wait.intervalMs, left), undefined, { signal: wait.signal }).catch(() => undefined);
     if (Date.now() >= deadline) break;
