@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { shellQuote } from '../../../src/util/shell-quote';
 import { runCommand } from './run-command';
 
 /** A second NIC on a shared socket network, with a fixed address (that network has no DHCP server). */
@@ -31,10 +32,6 @@ function staticNicCommands(nic: StaticNic): string[] {
   // systemd's private socket instead.
   const script = `printf '%s' ${shellQuote(networkFile)} > /etc/systemd/network/10-machine-test-extra.network && systemctl restart systemd-networkd.service`;
   return ['bootcmd:', `  - [ sh, -c, ${yamlString(script)} ]`];
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 export function renderUserData(options: SeedOptions): string {
