@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { readIfExists } from '../../src/util/read-if-exists';
 
 /**
  * Is the QEMU named by a pidfile still ours? A pidfile outlives its process (host reboot, SIGKILL),
@@ -13,7 +14,7 @@ export interface ProcessIdentity {
 }
 
 export async function readPidfile(pidfile: string): Promise<number | undefined> {
-  const text = await fs.readFile(pidfile, 'utf8').catch(() => undefined);
+  const text = await readIfExists(pidfile);
   const pid = Number(text?.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }

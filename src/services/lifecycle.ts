@@ -8,6 +8,7 @@ import { provisionMachine } from './provision-machine';
 import { waitForEngineReady } from './engine-ready';
 import { sshOptionsFor, withSession } from './ssh-access';
 import { waitForState } from './wait-state';
+import { readIfExists } from '../util/read-if-exists';
 
 const targetState: Record<LifecycleOperation, MachineState> = {
   start: 'Running',
@@ -92,9 +93,8 @@ async function settleRunning(app: MachineApp, record: MachineRecord, address: Ma
 }
 
 async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, ip: string, progress: Progress): Promise<boolean> {
-  const { promises: fs } = await import('node:fs');
   const { certificateCovers } = await import('../tls');
-  const current = await fs.readFile(app.layout.machineFile(record.name, 'server.pem'), 'utf8').catch(() => undefined);
+  const current = await readIfExists(app.layout.machineFile(record.name, 'server.pem'));
   if (current !== undefined && certificateCovers(current, ip) && ip === record.ip) return false;
   const updated = await app.store.update(record.name, (r) => (r.ip = ip));
   const { waitForSsh } = await import('../ssh/wait');

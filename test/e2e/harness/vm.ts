@@ -21,6 +21,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateEd25519OpenSsh } from '../../../src/ssh/openssh-key';
+import { readIfExists } from '../../../src/util/read-if-exists';
 import { vmScriptsDir } from './cache-dir';
 import { trackChild, trackScratchDir } from './child-reaper';
 import { writeSeedIso, type StaticNic } from './cloud-init-seed';
@@ -121,7 +122,7 @@ async function readManifest(imageDir: string): Promise<ImageManifest> {
 }
 
 async function serialTail(serialLogPath: string): Promise<string> {
-  const text = await fs.readFile(serialLogPath, 'utf8').catch(() => '');
+  const text = (await readIfExists(serialLogPath)) ?? '';
   return text.split('\n').slice(-SERIAL_TAIL_LINES).join('\n');
 }
 
