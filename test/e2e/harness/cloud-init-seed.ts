@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { runProcess } from '../../../src/util/run-process';
 import { shellQuote } from '../../../src/util/shell-quote';
-import { runCommand } from './run-command';
 
 /** A second NIC on a shared socket network, with a fixed address (that network has no DHCP server). */
 export interface StaticNic {
@@ -61,6 +61,6 @@ export async function writeSeedIso(dir: string, options: SeedOptions): Promise<s
   await fs.writeFile(path.join(sourceDir, 'user-data'), renderUserData(options));
   await fs.writeFile(path.join(sourceDir, 'meta-data'), renderMetaData(options));
   const isoPath = path.join(dir, 'seed.iso');
-  await runCommand('genisoimage', ['-quiet', '-output', isoPath, '-volid', 'cidata', '-joliet', '-rock', path.join(sourceDir, 'user-data'), path.join(sourceDir, 'meta-data')]);
+  await runProcess('genisoimage', ['-quiet', '-output', isoPath, '-volid', 'cidata', '-joliet', '-rock', path.join(sourceDir, 'user-data'), path.join(sourceDir, 'meta-data')], { timeoutMs: 60_000 });
   return isoPath;
 }
