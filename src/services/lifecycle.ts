@@ -9,6 +9,7 @@ import { waitForEngineReady } from './engine-ready';
 import { sshOptionsFor, withSession } from './ssh-access';
 import { waitForState } from './wait-state';
 import { readIfExists } from '../util/read-if-exists';
+import { systemClock } from '../util/wait';
 
 const targetState: Record<LifecycleOperation, MachineState> = {
   start: 'Running',
@@ -52,7 +53,7 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   await progress.phase(operation, () => action());
   if (operation === 'restart') {
     // A restart passes through not-running; give the host a moment to go down before we ask.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await systemClock.sleep(3_000);
   }
   await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000));
   const certificatesReissued = wanted === 'Running' ? await settleRunning(app, record, await addressOf(driver), progress) : false;

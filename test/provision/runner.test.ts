@@ -8,6 +8,7 @@ import { DOCKER_APT_KEY_FINGERPRINT } from '../../src/provision/docker-key';
 import { rootScriptCommand } from '../../src/provision/remote-command';
 import { provisionHost, type ProvisionInput } from '../../src/provision/runner';
 import { FakeSession } from './fake-session';
+import { rejectionOf } from '../helpers/rejection';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const INSTALLED = '::phase apt-update\nHit:1 http://mirror.example bookworm InRelease\n::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n';
@@ -45,15 +46,7 @@ function happySession(): FakeSession {
   return session;
 }
 
-async function failure(promise: Promise<unknown>): Promise<MachineError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(MachineError);
-    return err as MachineError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (promise: Promise<unknown>): Promise<MachineError> => rejectionOf(promise, MachineError);
 
 describe('provisionHost', () => {
   it('runs the whole sequence over one session and cleans up', async () => {

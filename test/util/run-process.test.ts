@@ -3,18 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProcessError } from '../../src/util/process-error';
 import { runProcess, type ProcessResult } from '../../src/util/run-process';
+import { rejectionOf } from '../helpers/rejection';
 
 /** Real child processes: sh, cat, sleep. Each case is bounded well under jest's own timeout. */
 const limit = { timeoutMs: 10_000 };
 
-async function failureOf(promise: Promise<unknown>): Promise<ProcessError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ProcessError)) throw new Error(`expected a ProcessError, got ${String(error)}`);
-  return error;
-}
+const failureOf = (promise: Promise<unknown>): Promise<ProcessError> => rejectionOf(promise, ProcessError);
 
 describe('runProcess', () => {
   it('captures stdout and stderr exactly as printed, final newline included', async () => {
