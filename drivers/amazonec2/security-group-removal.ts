@@ -1,5 +1,9 @@
 import type { ResourceRecord } from '../../src/core/machine-record';
+import { retry } from '../../src/util/retry';
 import type { Ec2Port } from './ec2-port';
+
+/** EC2 refused the deletion because something still uses the group: the one refusal worth waiting out. */
+class GroupStillInUse extends Error {}
 
 /**
  * Deletes a security group we created once nothing uses it, and says what happened. Right after a
@@ -9,12 +13,18 @@ import type { Ec2Port } from './ec2-port';
 export async function removeSecurityGroup(ec2: Ec2Port, group: ResourceRecord, delaysMs: number[]): Promise<string> {
   const users = await ec2.securityGroupUsers(group.id);
   if (users.length > 0) return `kept security group ${group.id}: still used by ${users.join(', ')}`;
-  for (let attempt = 0; ; attempt++) {
-    const outcome = await ec2.deleteSecurityGroup(group.id);
-    if (outcome === 'deleted') return `deleted security group ${group.id}`;
-    if (outcome === 'gone') return `security group ${group.id} was already gone`;
-    const delay = delaysMs[attempt];
-    if (delay === undefined) return `kept security group ${group.id}: EC2 still reports it in use; delete it later if nothing needs it`;
-    await new Promise((resolve) => setTimeout(resolve, delay));
+  try {
+    const outcome = await retry(
+      async () => {
+        const result = await ec2.deleteSecurityGroup(group.id);
+        if (result === 'in-use') throw new GroupStillInUse(group.id);
+        return result;
+      },
+      { delaysMs, shouldRetry: (error) => error instanceof GroupStillInUse },
+    );
+    return outcome === 'deleted' ? `deleted security group ${group.id}` : `security group ${group.id} was already gone`;
+  } catch (err) {
+    if (err instanceof GroupStillInUse) return `kept security group ${group.id}: EC2 still reports it in use; delete it later if nothing needs it`;
+    throw err;
   }
 }

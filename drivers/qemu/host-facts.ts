@@ -1,20 +1,6 @@
-import { execFile } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
+import { runProcess } from '../../src/util/run-process';
 import type { HostFacts } from './qemu-args';
-
-/** Runs a program and resolves with its output; rejects with the spawn error (ENOENT when missing). */
-export function runProgram(file: string, args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) {
-        const detail = stderr.trim() || stdout.trim();
-        reject(Object.assign(err, { message: detail ? `${err.message.split('\n')[0]}: ${detail}` : err.message, stderr }));
-        return;
-      }
-      resolve({ stdout, stderr });
-    });
-  });
-}
 
 /** Lists the accelerators compiled into `binary`: "Accelerators supported in QEMU binary:\ntcg\nkvm". */
 export function parseAccelHelp(output: string): string[] {
@@ -31,7 +17,7 @@ export async function gatherHostFacts(binary: string): Promise<HostFacts> {
       () => true,
       () => false,
     ));
-  const compiledIn = await runProgram(binary, ['-accel', 'help'], 10_000).then(
+  const compiledIn = await runProcess(binary, ['-accel', 'help'], { timeoutMs: 10_000 }).then(
     ({ stdout }) => parseAccelHelp(stdout),
     () => [],
   );

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { OperationError } from '../../src/core/errors';
-import { runProgram } from './host-facts';
+import { runProcess } from '../../src/util/run-process';
 
 /**
  * The machine's own disk: a qcow2 overlay on the cached base image, so the base is shared and never
@@ -39,10 +39,13 @@ export function overlayArgs(base: string, info: ImageInfo, disk: string, size: s
   return args;
 }
 
+/** qemu-img only writes a small header here, whatever the base's size; a minute means it is stuck. */
+const QEMU_IMG_TIMEOUT_MS = 60_000;
+
 export async function createOverlay(qemuImg: string, base: string, disk: string, size: string): Promise<void> {
   try {
-    const info = parseImageInfo((await runProgram(qemuImg, ['info', '--output=json', base])).stdout);
-    await runProgram(qemuImg, overlayArgs(base, info, disk, size));
+    const info = parseImageInfo((await runProcess(qemuImg, ['info', '--output=json', base], { timeoutMs: QEMU_IMG_TIMEOUT_MS })).stdout);
+    await runProcess(qemuImg, overlayArgs(base, info, disk, size), { timeoutMs: QEMU_IMG_TIMEOUT_MS });
   } catch (err) {
     const message = (err as Error).message;
     if (/No space left/i.test(message)) {

@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs';
+import { readIfExists } from '../../src/util/read-if-exists';
+import { pollUntil } from '../../src/util/wait';
 
 /**
  * Is the QEMU named by a pidfile still ours? A pidfile outlives its process (host reboot, SIGKILL),
@@ -13,7 +15,7 @@ export interface ProcessIdentity {
 }
 
 export async function readPidfile(pidfile: string): Promise<number | undefined> {
-  const text = await fs.readFile(pidfile, 'utf8').catch(() => undefined);
+  const text = await readIfExists(pidfile);
   const pid = Number(text?.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
@@ -51,13 +53,10 @@ export async function isOurProcess(identity: ProcessIdentity, machineDir: string
   return cmdline.split('\0').some((arg) => arg.includes(machineDir));
 }
 
+/** True once the process is gone (or no longer ours), false if it still runs after timeoutMs. */
 export async function waitForExit(identity: ProcessIdentity, machineDir: string, timeoutMs: number, intervalMs = 200): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!(await isOurProcess(identity, machineDir))) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  const gone = await pollUntil(async () => ((await isOurProcess(identity, machineDir)) ? undefined : true), { timeoutMs, intervalMs });
+  return gone === true;
 }
 
 export function signal(pid: number, sig: NodeJS.Signals): void {

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
-import { OperationError, PreCreateCheckError, throwIfCreateInterrupted } from '../../src/core/errors';
+import { errorMessage, OperationError, PreCreateCheckError, throwIfCreateInterrupted } from '../../src/core/errors';
 import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
 import type { QemuConfig } from './config';
-import { gatherHostFacts, runProgram } from './host-facts';
+import { ProcessError } from '../../src/util/process-error';
+import { runProcess } from '../../src/util/run-process';
+import { gatherHostFacts } from './host-facts';
 import { ImageCache, cachedImagePath } from './image-cache';
 import { launchQemu, removeFiles } from './launch';
 import { machineFiles, runtimeFiles, type MachineFiles } from './machine-files';
@@ -72,12 +74,12 @@ export class QemuDriver implements Driver {
 
   async preCreateCheck(): Promise<void> {
     const binary = this.binary;
-    await runProgram(binary, ['--version'], 15_000).catch((err: NodeJS.ErrnoException) => {
-      const missing = err.code === 'ENOENT';
-      throw new PreCreateCheckError(missing ? `QEMU (${binary}) is not installed or not on PATH` : `${binary} --version failed: ${err.message}`, QEMU_PACKAGE_SUGGESTIONS, err);
+    await runProcess(binary, ['--version'], { timeoutMs: 15_000 }).catch((err: unknown) => {
+      const missing = err instanceof ProcessError && err.notFound;
+      throw new PreCreateCheckError(missing ? `QEMU (${binary}) is not installed or not on PATH` : `QEMU (${binary}) does not run: ${errorMessage(err)}`, QEMU_PACKAGE_SUGGESTIONS, err);
     });
     const qemuImg = qemuImgFor(binary);
-    await runProgram(qemuImg, ['--version'], 15_000).catch((err: NodeJS.ErrnoException) => {
+    await runProcess(qemuImg, ['--version'], { timeoutMs: 15_000 }).catch((err: unknown) => {
       throw new PreCreateCheckError(`${qemuImg} is missing (it makes the machine's disk)`, QEMU_PACKAGE_SUGGESTIONS, err);
     });
     if (!(await findIsoTool())) throw new PreCreateCheckError('no ISO writer (genisoimage, mkisofs or xorriso) to build the cloud-init seed', ISO_TOOL_SUGGESTIONS);

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OperationError } from '../../src/core/errors';
-import { runProgram } from './host-facts';
+import { ProcessError } from '../../src/util/process-error';
+import { runProcess } from '../../src/util/run-process';
 
 /**
  * The cloud-init NoCloud seed: two small files on a volume labelled `cidata`, which cloud-init finds
@@ -56,9 +57,10 @@ export const ISO_TOOL_SUGGESTIONS = [
 
 export async function findIsoTool(): Promise<{ file: string; prefix: string[] } | undefined> {
   for (const tool of ISO_TOOLS) {
-    const found = await runProgram(tool.file, [...tool.prefix, '-version'], 10_000).then(
+    // Any answer, even a failing one, shows the program is there; only a missing one is skipped.
+    const found = await runProcess(tool.file, [...tool.prefix, '-version'], { timeoutMs: 10_000 }).then(
       () => true,
-      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
+      (err: unknown) => !(err instanceof ProcessError && err.notFound),
     );
     if (found) return tool;
   }
@@ -81,7 +83,7 @@ export async function writeSeedIso(dir: string, options: SeedOptions): Promise<s
   await fs.writeFile(metaData, renderMetaData(options), { mode: 0o600 });
   const isoPath = path.join(dir, 'seed.iso');
   try {
-    await runProgram(tool.file, [...tool.prefix, '-quiet', '-output', isoPath, '-volid', 'cidata', '-joliet', '-rock', userData, metaData]);
+    await runProcess(tool.file, [...tool.prefix, '-quiet', '-output', isoPath, '-volid', 'cidata', '-joliet', '-rock', userData, metaData], { timeoutMs: 60_000 });
   } catch (err) {
     await fs.rm(isoPath, { force: true });
     throw new OperationError('QEMU_SEED_FAILED', `could not write the cloud-init seed with ${tool.file}: ${(err as Error).message}`, [], err);

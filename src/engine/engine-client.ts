@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { MachineError } from '../core/errors';
+import { pollUntil } from '../util/wait';
 import { engineError, translateEngineError } from './engine-errors';
 
 /**
@@ -131,22 +132,31 @@ export interface WaitForEngineOptions {
  */
 export async function waitForEngine(target: EngineTarget, options: WaitForEngineOptions): Promise<void> {
   const address = engineAddress(target);
-  const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
-  for (;;) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    try {
-      await pingEngine(target, { timeoutMs: remaining, ...(options.signal ? { signal: options.signal } : {}) });
-      return;
-    } catch (err) {
-      if (err instanceof MachineError && err.code === 'ENGINE_ABORTED') throw err;
-      // An attempt cut short by the deadline says less than the failure before it: keep that one.
-      const cutShort = err instanceof MachineError && err.code === 'ENGINE_TIMEOUT' && Date.now() >= deadline;
-      if (!cutShort || lastError === undefined) lastError = err;
-    }
-    await pause(Math.min(options.intervalMs, Math.max(0, deadline - Date.now())), options.signal, address);
-  }
+  const ready = await pollUntil(
+    async ({ remainingMs }) => {
+      // The look at the deadline has no time left for a request.
+      if (remainingMs <= 0) return undefined;
+      try {
+        await pingEngine(target, { timeoutMs: remainingMs, ...(options.signal ? { signal: options.signal } : {}) });
+        return true;
+      } catch (err) {
+        if (err instanceof MachineError && err.code === 'ENGINE_ABORTED') throw err;
+        // The request had all the time left, so its timeout is the deadline cutting it short; that says
+        // less than the failure before it: keep that one.
+        const cutShort = err instanceof MachineError && err.code === 'ENGINE_TIMEOUT';
+        if (!cutShort || lastError === undefined) lastError = err;
+        return undefined;
+      }
+    },
+    {
+      timeoutMs: options.timeoutMs,
+      intervalMs: options.intervalMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      abortError: () => aborted(address, options.signal),
+    },
+  );
+  if (ready) return;
   if (lastError instanceof MachineError && lastError.code === 'ENGINE_TLS_FAILED') throw lastError;
   const last = lastError instanceof Error ? `: ${lastError.message}` : '';
   throw engineError('ENGINE_TIMEOUT', `the engine at ${address} was not ready within ${seconds(options.timeoutMs)}${last}`, timeoutSuggestions(target), lastError);
@@ -178,21 +188,6 @@ function asEngineVersion(value: unknown, address: string): EngineVersion {
   if (!version || !apiVersion) throw engineError('ENGINE_BAD_RESPONSE', `the engine at ${address} answered /version without Version and ApiVersion`);
   const kernel = text('KernelVersion');
   return { Version: version, ApiVersion: apiVersion, Os: text('Os') ?? '', Arch: text('Arch') ?? '', ...(kernel ? { KernelVersion: kernel } : {}) };
-}
-
-function pause(ms: number, signal: AbortSignal | undefined, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(aborted(address, signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(aborted(address, signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function aborted(address: string, signal: AbortSignal | undefined): MachineError {

@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors';
+import { shellQuote } from '../util/shell-quote';
 
 /**
  * Quoting of one value for each shell `machine env` writes for. Plain values (the usual URLs and
@@ -43,7 +44,7 @@ export function cmdAssignment(name: string, value: string): string {
 export function tcshQuoted(value: string): string {
   refuseLineBreak('tcsh', value);
   if (!/[\\"$`!]/.test(value)) return `"${value}"`;
-  return `'${value.replace(/'/g, "'\\''").replace(/!/g, '\\!')}'`;
+  return shellQuote(value).replace(/!/g, '\\!');
 }
 
 /** Emacs Lisp string literal. */

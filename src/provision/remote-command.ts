@@ -1,12 +1,9 @@
+import { shellQuote } from '../util/shell-quote';
+
 /**
  * The only place that writes command lines for the host. TypeScript never builds shell programs: it
  * names a script and passes values, and every value goes through shellQuote.
  */
-
-/** POSIX single-quoting: safe for any byte string, newlines included. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Runs `sh SCRIPT` as root with exactly these environment variables. The assignments go through

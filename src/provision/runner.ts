@@ -11,7 +11,8 @@ import {
   type ScriptRun,
   type StagedFile,
 } from './plan';
-import { rootScriptCommand, shellQuote } from './remote-command';
+import { shellQuote } from '../util/shell-quote';
+import { rootScriptCommand } from './remote-command';
 import { resolveRepositoryKey } from './repository-key';
 import { readProvisionScripts } from './script-bundle';
 import { LineSplitter, ScriptOutput } from './script-output';

@@ -8,6 +8,8 @@ import { provisionMachine } from './provision-machine';
 import { waitForEngineReady } from './engine-ready';
 import { sshOptionsFor, withSession } from './ssh-access';
 import { waitForState } from './wait-state';
+import { readIfExists } from '../util/read-if-exists';
+import { systemClock } from '../util/wait';
 
 const targetState: Record<LifecycleOperation, MachineState> = {
   start: 'Running',
@@ -52,7 +54,7 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   await progress.phase(operation, () => action());
   if (operation === 'restart') {
     // A restart passes through not-running; give the host a moment to go down before we ask.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await systemClock.sleep(3_000);
   }
   await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000, undefined, driver.statePollIntervalMs));
   const certificatesReissued = wanted === 'Running' ? await settleRunning(app, record, await addressOf(driver), progress) : false;
@@ -93,9 +95,8 @@ async function settleRunning(app: MachineApp, record: MachineRecord, address: Ma
 }
 
 async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, ip: string, progress: Progress): Promise<boolean> {
-  const { promises: fs } = await import('node:fs');
   const { certificateCovers } = await import('../tls');
-  const current = await fs.readFile(app.layout.machineFile(record.name, 'server.pem'), 'utf8').catch(() => undefined);
+  const current = await readIfExists(app.layout.machineFile(record.name, 'server.pem'));
   if (current !== undefined && certificateCovers(current, ip) && ip === record.ip) return false;
   const updated = await app.store.update(record.name, (r) => (r.ip = ip));
   const { waitForSsh } = await import('../ssh/wait');

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import type { SshSession } from '../ssh/client';
+import { readIfExists } from '../util/read-if-exists';
 import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
 import type { Progress } from './progress';
@@ -111,14 +112,6 @@ function keyMatches(certPem: string, keyPem: string): boolean {
     return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
   } catch {
     return false;
-  }
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/fs-atomic';
+import { readIfExists } from '../util/read-if-exists';
 import { keyTypeOf } from './fingerprint';
 
 /**
@@ -48,12 +48,7 @@ function entryMatches(entry: string, pattern: string): boolean {
 }
 
 async function readLines(file: string): Promise<string[]> {
-  try {
-    return (await fs.readFile(file, 'utf8')).split('\n');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  return (await readIfExists(file))?.split('\n') ?? [];
 }
 
 /** Keys pinned for host:port; empty when the host was never seen or the file does not exist. */

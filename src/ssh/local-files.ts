@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { isNotFound } from '../util/read-if-exists';
 import { fileInfoFromMode, type FileEndpoint, type FileInfo } from './file-endpoint';
 
 /** This computer's files, as one side of a copy. */
@@ -20,7 +21,7 @@ export class LocalFiles implements FileEndpoint {
       const stats = await fs.stat(p);
       return fileInfoFromMode(stats.mode, stats.size);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }

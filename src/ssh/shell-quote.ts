@@ -1,19 +1,12 @@
-/**
- * Quoting for the remote POSIX shell. The SSH protocol carries one command string that the user's login
- * shell parses, so every value we splice into it must be quoted; single quotes are the only form in
- * which nothing inside is special.
- */
-export function shellQuote(value: string): string {
-  if (value.includes('\0')) throw new TypeError('a shell argument cannot contain a NUL byte');
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../util/shell-quote';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Prefixes `command` with `export VAR='value' ...;`. Exporting (rather than `VAR=value command`) makes
  * the values reach every part of a compound command such as `a && b`, and does not depend on sshd's
- * AcceptEnv, which rarely allows anything.
+ * AcceptEnv, which rarely allows anything. The SSH protocol carries one command string that the
+ * user's login shell parses, so each value goes through the project's POSIX quoting.
  */
 export function withEnvironment(command: string, env: Record<string, string> | undefined): string {
   const entries = Object.entries(env ?? {});

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MachineError, OperationError } from '../core/errors';
+import { pollUntil, systemClock, type Clock } from '../util/wait';
 import { connectSsh, type SshConnectOptions, type SshSession } from './client';
 import { debug } from '../util/debug';
 
@@ -13,6 +13,8 @@ export interface WaitForSshOptions {
    * them final at once, which is right for keys the user chose.
    */
   authGraceMs?: number;
+  /** Default the system clock. */
+  clock?: Clock;
 }
 
 /** Failures that a host still booting produces; anything else will not get better by waiting. */
@@ -24,29 +26,33 @@ const RETRYABLE = new Set(['SSH_UNREACHABLE']);
  * since waiting longer would only hide it.
  */
 export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOptions): Promise<SshSession> {
-  const started = Date.now();
-  const deadline = started + wait.timeoutMs;
+  const clock = wait.clock ?? systemClock;
+  const started = clock.now();
   const readyTimeout = options.readyTimeoutMs ?? 20_000;
   let lastError: MachineError | undefined;
-  for (;;) {
-    throwIfAborted(wait.signal, options);
-    const remaining = deadline - Date.now();
-    try {
-      // Never let one attempt run past the deadline.
-      return await connectSsh({ ...options, readyTimeoutMs: Math.max(1_000, Math.min(readyTimeout, remaining)) });
-    } catch (err) {
-      const stillBooting = err instanceof MachineError && err.code === 'SSH_AUTH_FAILED' && Date.now() - started < (wait.authGraceMs ?? 0);
-      if (!(err instanceof MachineError) || (!RETRYABLE.has(err.code) && !stillBooting)) throw err;
-      lastError = err;
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) break;
-    debug('retry', () => `${options.machineName}: SSH not ready (${lastError?.message}), trying again in ${Math.min(wait.intervalMs, left)} ms, ${Math.round(left / 1000)} s left`);
-    // An abort ends the sleep early; the check at the top of the loop then reports it.
-    await sleep(Math.min(wait.intervalMs, left), undefined, { signal: wait.signal }).catch(() => undefined);
-    if (Date.now() >= deadline) break;
-  }
-  const waited = Math.round((Date.now() - started) / 1000);
+  const session = await pollUntil(
+    async ({ elapsedMs, remainingMs }) => {
+      try {
+        // Never let one attempt run (much) past the deadline.
+        return await connectSsh({ ...options, readyTimeoutMs: Math.max(1_000, Math.min(readyTimeout, remainingMs)) });
+      } catch (err) {
+        const stillBooting = err instanceof MachineError && err.code === 'SSH_AUTH_FAILED' && elapsedMs < (wait.authGraceMs ?? 0);
+        if (!(err instanceof MachineError) || (!RETRYABLE.has(err.code) && !stillBooting)) throw err;
+        lastError = err;
+        debug('retry', () => `${options.machineName}: SSH not ready (${err.message}), trying again in ${Math.min(wait.intervalMs, remainingMs)} ms, ${Math.round(remainingMs / 1000)} s left`);
+        return undefined;
+      }
+    },
+    {
+      timeoutMs: wait.timeoutMs,
+      intervalMs: wait.intervalMs,
+      clock,
+      ...(wait.signal ? { signal: wait.signal } : {}),
+      abortError: () => new OperationError('INTERRUPTED', `interrupted while waiting for SSH on machine "${options.machineName}"`),
+    },
+  );
+  if (session) return session;
+  const waited = Math.round((clock.now() - started) / 1000);
   throw new OperationError(
     'SSH_TIMEOUT',
     `machine "${options.machineName}" did not accept SSH on ${options.host}:${options.port} as "${options.user}" within ${waited}s` +
@@ -57,10 +63,4 @@ export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOpt
     ],
     lastError,
   );
-}
-
-function throwIfAborted(signal: AbortSignal | undefined, options: SshConnectOptions): void {
-  if (signal?.aborted) {
-    throw new OperationError('INTERRUPTED', `interrupted while waiting for SSH on machine "${options.machineName}"`);
-  }
 }

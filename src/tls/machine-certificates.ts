@@ -1,5 +1,6 @@
 import type { StoreLayout } from '../core/store-layout';
-import { CERTIFICATE_MODE, ensurePrivateDir, readIfExists, writePemPair } from './pem-files';
+import { readIfExists } from '../util/read-if-exists';
+import { CERTIFICATE_MODE, ensurePrivateDir, writePemPair } from './pem-files';
 import { writeFileAtomic } from '../core/fs-atomic';
 import { storeInvalid } from './store-validation';
 import type { PemPair } from './types';

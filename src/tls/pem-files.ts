@@ -22,12 +22,3 @@ export async function writePemPair(paths: { cert: string; key: string }, pair: P
   await writeFileAtomic(paths.key, pair.keyPem, PRIVATE_KEY_MODE);
   await writeFileAtomic(paths.cert, pair.certPem, CERTIFICATE_MODE);
 }
-
-export async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}

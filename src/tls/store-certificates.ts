@@ -1,6 +1,7 @@
 import type { StoreLayout } from '../core/store-layout';
 import { createCa, issueClientCert } from './certificates';
-import { ensurePrivateDir, readIfExists, writePemPair } from './pem-files';
+import { readIfExists } from '../util/read-if-exists';
+import { ensurePrivateDir, writePemPair } from './pem-files';
 import { checkCa, checkClient, storeInvalid } from './store-validation';
 import type { KeyType, PemPair } from './types';
 

@@ -1,6 +1,7 @@
 import * as https from 'node:https';
 import { MachineError } from '../../src/core/errors';
 import { engineAddress, engineRequest, engineVersion, pingEngine, waitForEngine, type EngineTarget } from '../../src/engine/engine-client';
+import { rejectionOf } from '../helpers/rejection';
 import { freePort, makeMaterial, startFakeDockerd, startPlainHttpServer, startSilentServer, type Listening, type Material } from './fake-dockerd';
 
 let material: Material;
@@ -16,14 +17,7 @@ function target(port: number, overrides: Partial<EngineTarget> = {}): EngineTarg
   return { host: '127.0.0.1', port, caPem: material.ca.certPem, certPem: material.client.certPem, keyPem: material.client.keyPem, machineName: 'dev1', ...overrides };
 }
 
-async function failure(promise: Promise<unknown>): Promise<MachineError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof MachineError)) throw new Error(`expected a MachineError, got ${String(err)}`);
-  return err;
-}
+const failure = (promise: Promise<unknown>): Promise<MachineError> => rejectionOf(promise, MachineError);
 
 describe('engine client over mutual TLS', () => {
   it('pings the engine', async () => {

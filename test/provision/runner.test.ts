@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import { MachineError } from '../../src/core/errors';
 import type { EngineOptions } from '../../src/core/machine-record';
 import { DOCKER_APT_KEY_FINGERPRINT } from '../../src/provision/docker-key';
-import { rootScriptCommand, shellQuote } from '../../src/provision/remote-command';
+import { rootScriptCommand } from '../../src/provision/remote-command';
 import { provisionHost, type ProvisionInput } from '../../src/provision/runner';
 import { FakeSession } from './fake-session';
+import { rejectionOf } from '../helpers/rejection';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const INSTALLED = '::phase apt-update\nHit:1 http://mirror.example bookworm InRelease\n::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n';
@@ -45,15 +46,7 @@ function happySession(): FakeSession {
   return session;
 }
 
-async function failure(promise: Promise<unknown>): Promise<MachineError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(MachineError);
-    return err as MachineError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (promise: Promise<unknown>): Promise<MachineError> => rejectionOf(promise, MachineError);
 
 describe('provisionHost', () => {
   it('runs the whole sequence over one session and cleans up', async () => {
@@ -212,7 +205,6 @@ describe('provisionHost', () => {
 
 describe('rootScriptCommand', () => {
   it('quotes every value so the shell passes it through unchanged', () => {
-    expect(shellQuote("it's $HOME `x` \"y\"\nz")).toBe(`'it'\\''s $HOME \`x\` "y"\nz'`);
     expect(rootScriptCommand('/tmp/a b/x.sh', { A: "o'k" }, false)).toBe(`sudo -n env A='o'\\''k' sh '/tmp/a b/x.sh'`);
   });
 

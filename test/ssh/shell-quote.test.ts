@@ -1,17 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { shellQuote, withEnvironment } from '../../src/ssh/shell-quote';
+import { withEnvironment } from '../../src/ssh/shell-quote';
 import { exitCodeOf } from '../../src/ssh/exit-status';
-import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
-
-describe('shellQuote', () => {
-  it.each(["plain", "it's", '$(id) `id` $HOME', 'a\nb', '', "''", '\\'])('survives a real sh: %j', (value) => {
-    expect(execFileSync('sh', ['-c', `printf %s ${shellQuote(value)}`], { timeout: SYNC_CHILD_TIMEOUT_MS }).toString()).toBe(value);
-  });
-
-  it('refuses NUL bytes, which no shell argument can hold', () => {
-    expect(() => shellQuote('a\0b')).toThrow(TypeError);
-  });
-});
 
 describe('withEnvironment', () => {
   it('leaves the command alone without variables and exports them otherwise', () => {

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { connectSsh } from '../../src/ssh/client';
 import { waitForSsh } from '../../src/ssh/wait';
+import { FakeClock } from '../helpers/fake-clock';
 import { freePort, startSshd, type SshdFixture } from './sshd-fixture';
 
 jest.setTimeout(60_000);
@@ -22,6 +23,16 @@ it('fails fast on a key the host does not accept, naming the user and the key', 
   expect((error as Error).message).toContain(`"${sshd.user}"`);
   expect((error as Error).message).toContain(wrongKey);
   expect((error as { suggestions: string[] }).suggestions.join(' ')).toContain('--generic-ssh-user and --generic-ssh-key');
+});
+
+it('retries a refused key during the grace period a new host gets, then reports it', async () => {
+  // A host just made: cloud-init may not have installed the key yet when sshd first answers.
+  const lateKey = await sshd.newKey('not_installed_yet');
+  const clock = new FakeClock();
+  const error = await waitForSsh(sshd.connectOptions({ privateKeyPath: lateKey }), { timeoutMs: 60_000, intervalMs: 1_000, authGraceMs: 5_000, clock }).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'SSH_AUTH_FAILED' });
+  // Refused at 0, 1, 2, 3 and 4 s (within the grace), and for good at 5 s.
+  expect(clock.sleeps).toEqual([1_000, 1_000, 1_000, 1_000, 1_000]);
 });
 
 it('fails fast on a user the host does not know', async () => {

@@ -153,6 +153,18 @@ describe('amazonec2 driver', () => {
     expect(notes.at(-1)).toMatch(/^deleted security group/);
   });
 
+  it('keeps the group, saying why, when EC2 still reports it in use after every pause', async () => {
+    const ec2 = new FakeEc2Port();
+    const run = setup(ec2);
+    await run.driver.create(run.ctx);
+    ec2.lingeringInterfaces = 5;
+    const notes = await reload(ec2, run).remove();
+    // The first try and one after each of the two pauses.
+    expect(ec2.calls.filter((c) => c === 'DeleteSecurityGroup')).toHaveLength(3);
+    expect(notes.at(-1)).toMatch(/^kept security group sg-\d+: EC2 still reports it in use; delete it later if nothing needs it$/);
+    expect(ec2.groups.size).toBe(1);
+  });
+
   it('says so when the instance is already gone, and removing twice is fine', async () => {
     const ec2 = new FakeEc2Port();
     const run = setup(ec2);
@@ -211,6 +223,21 @@ describe('amazonec2 driver', () => {
     ec2.calls.length = 0;
     expect(await run.driver.hostKeyFingerprints(run.abort.signal)).toEqual([]);
     expect(ec2.calls).toEqual(['GetConsoleOutput']);
+  });
+
+  it('gives up on host keys with none when time runs out or create is interrupted', async () => {
+    const ec2 = new FakeEc2Port();
+    const run = setup(ec2);
+    await run.driver.create(run.ctx);
+    ec2.consoleText = 'still booting\n';
+    ec2.calls.length = 0;
+    expect(await run.driver.hostKeyFingerprints(run.abort.signal)).toEqual([]);
+    expect(ec2.calls.length).toBeGreaterThan(1);
+
+    run.abort.abort();
+    ec2.calls.length = 0;
+    expect(await run.driver.hostKeyFingerprints(run.abort.signal)).toEqual([]);
+    expect(ec2.calls).toEqual([]);
   });
 
   it('stops at the pre-create check for an unknown instance type, an AMI of the wrong architecture, or no subnet', async () => {

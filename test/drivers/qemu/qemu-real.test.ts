@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
@@ -8,6 +7,8 @@ import type { CreateContext, DriverEnvironment } from '../../../src/core/driver'
 import type { ResourceRecord } from '../../../src/core/machine-record';
 import type { QemuConfig } from '../../../drivers/qemu/config';
 import { QemuDriver } from '../../../drivers/qemu/qemu-driver';
+import { pollUntil } from '../../../src/util/wait';
+import { readSshBanner } from '../../e2e/harness/ssh-wait';
 
 /**
  * One real VM through the driver: create -> Running -> SSH banner on the forwarded port -> stop ->
@@ -16,33 +17,10 @@ import { QemuDriver } from '../../../drivers/qemu/qemu-driver';
  */
 const real = process.env.MACHINE_QEMU_REAL === '1' ? describe : describe.skip;
 
-function readBanner(port: number, timeoutMs: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let data = '';
-    const done = (value: string | null): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(value);
-    };
-    const timer = setTimeout(() => done(null), timeoutMs);
-    socket.on('data', (chunk: Buffer) => {
-      data += chunk.toString();
-      if (data.includes('\n')) done(data.startsWith('SSH-') ? data.trim() : null);
-    });
-    socket.on('error', () => done(null));
-    socket.on('close', () => done(null));
-  });
-}
-
 async function waitForBanner(port: number, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const banner = await readBanner(port, 5_000);
-    if (banner) return banner;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-  throw new Error(`no SSH banner on 127.0.0.1:${port} within ${timeoutMs / 1000}s`);
+  const banner = await pollUntil(async () => (await readSshBanner('127.0.0.1', port, 5_000)) ?? undefined, { timeoutMs, intervalMs: 1_000 });
+  if (banner === undefined) throw new Error(`no SSH banner on 127.0.0.1:${port} within ${timeoutMs / 1000}s`);
+  return banner;
 }
 
 real('QEMU driver on a real VM', () => {

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { testCacheDir } from './cache-dir';
 import { trackScratchDir } from './child-reaper';
-import { runCommand } from './run-command';
+import { runProcess } from '../../../src/util/run-process';
 
 export interface SignedAptRepoOptions {
   /** Debian package names to download and publish; default Debian's engine: docker.io, containerd, runc, tini. */
@@ -39,6 +39,9 @@ export const DEBIAN_ENGINE_PACKAGES = ['docker.io', 'containerd', 'runc', 'tini'
 
 /** The address under which a QEMU user-network guest reaches this machine's 127.0.0.1. */
 const GUEST_VIEW_OF_HOST = '10.0.2.2';
+/** apt-get talks to the package mirrors; the other tools work on a few local files. */
+const APT_TIMEOUT_MS = 10 * 60_000;
+const TOOL_TIMEOUT_MS = 2 * 60_000;
 
 function debCacheDir(): string {
   return path.join(testCacheDir(), 'apt-debs');
@@ -63,10 +66,10 @@ async function ensureDebs(packages: string[]): Promise<string[]> {
     const scratch = await fs.mkdtemp(path.join(cache, '.download-'));
     try {
       // apt-get download runs as the invoking user and writes into the current folder.
-      await runCommand('apt-get', ['download', ...missing], { cwd: scratch }).catch(async () => {
+      await runProcess('apt-get', ['download', ...missing], { cwd: scratch, timeoutMs: APT_TIMEOUT_MS }).catch(async () => {
         // Stale package lists on this machine: refresh once and try again.
-        await runCommand('apt-get', ['update', '-qq']);
-        await runCommand('apt-get', ['download', ...missing], { cwd: scratch });
+        await runProcess('apt-get', ['update', '-qq'], { timeoutMs: APT_TIMEOUT_MS });
+        await runProcess('apt-get', ['download', ...missing], { cwd: scratch, timeoutMs: APT_TIMEOUT_MS });
       });
       for (const file of await fs.readdir(scratch)) await fs.rename(path.join(scratch, file), path.join(cache, file));
     } finally {
@@ -83,7 +86,7 @@ async function ensureDebs(packages: string[]): Promise<string[]> {
 }
 
 async function gpg(gnupgHome: string, args: string[]): Promise<string> {
-  const { stdout } = await runCommand('gpg', ['--batch', '--no-tty', '--quiet', ...args], { env: { ...process.env, GNUPGHOME: gnupgHome } });
+  const { stdout } = await runProcess('gpg', ['--batch', '--no-tty', '--quiet', ...args], { env: { ...process.env, GNUPGHOME: gnupgHome }, timeoutMs: TOOL_TIMEOUT_MS });
   return stdout;
 }
 
@@ -106,9 +109,9 @@ async function buildTree(root: string, debs: string[], codename: string, compone
   const binaryDir = path.join(root, 'dists', codename, component, 'binary-amd64');
   await fs.mkdir(binaryDir, { recursive: true });
   // Run from the tree root so the Filename: fields are relative to the repository URL.
-  const { stdout: packagesIndex } = await runCommand('apt-ftparchive', ['packages', path.join('pool', component)], { cwd: root });
+  const { stdout: packagesIndex } = await runProcess('apt-ftparchive', ['packages', path.join('pool', component)], { cwd: root, timeoutMs: TOOL_TIMEOUT_MS });
   await fs.writeFile(path.join(binaryDir, 'Packages'), packagesIndex);
-  await runCommand('gzip', ['-9', '-k', '-n', path.join(binaryDir, 'Packages')]);
+  await runProcess('gzip', ['-9', '-k', '-n', path.join(binaryDir, 'Packages')], { timeoutMs: TOOL_TIMEOUT_MS });
   const releaseFields = {
     Origin: 'machine-test',
     Label: 'machine-test',
@@ -121,7 +124,7 @@ async function buildTree(root: string, debs: string[], codename: string, compone
   const releaseArgs = Object.entries(releaseFields).flatMap(([field, value]) => ['-o', `APT::FTPArchive::Release::${field}=${value}`]);
   const distDir = path.join(root, 'dists', codename);
   // Written outside the folder it hashes, then moved in, so Release never lists itself.
-  const { stdout: release } = await runCommand('apt-ftparchive', [...releaseArgs, 'release', distDir]);
+  const { stdout: release } = await runProcess('apt-ftparchive', [...releaseArgs, 'release', distDir], { timeoutMs: TOOL_TIMEOUT_MS });
   await fs.writeFile(path.join(distDir, 'Release'), release);
 }
 
@@ -169,7 +172,7 @@ export async function serveSignedAptRepo(options: SignedAptRepoOptions): Promise
   const root = path.join(workDir, 'repo');
   await fs.mkdir(gnupgHome, { mode: 0o700 });
   const stopAgent = async (): Promise<void> => {
-    if (existsSync(gnupgHome)) await runCommand('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: gnupgHome } }).catch(() => undefined);
+    if (existsSync(gnupgHome)) await runProcess('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: gnupgHome }, timeoutMs: TOOL_TIMEOUT_MS }).catch(() => undefined);
   };
   try {
     const fingerprint = await generateSigningKey(gnupgHome, 'machine test repository <repo@machine-test.invalid>');

@@ -9,28 +9,31 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { testCacheDir } from './cache-dir';
-import { runCommand } from './run-command';
+import { runProcess } from '../../../src/util/run-process';
 
 export const BUSYBOX_IMAGE_REF = 'machine-test/busybox:latest';
 
 /** Where Debian's busybox-static puts its binary. */
 const BUSYBOX_IN_PACKAGE = 'bin/busybox';
+/** apt-get talks to the package mirrors; the other tools work on a few local files. */
+const APT_TIMEOUT_MS = 10 * 60_000;
+const TOOL_TIMEOUT_MS = 2 * 60_000;
 
 /**
  * The static busybox binary: the installed busybox-static package's if present, otherwise extracted from a
  * freshly downloaded copy of that package (cached).
  */
 async function busyboxBinary(cacheDir: string): Promise<string> {
-  const installed = await runCommand('dpkg-query', ['-W', '-f', '${Status}', 'busybox-static']).catch(() => undefined);
+  const installed = await runProcess('dpkg-query', ['-W', '-f', '${Status}', 'busybox-static'], { timeoutMs: TOOL_TIMEOUT_MS }).catch(() => undefined);
   if (installed?.stdout.includes('install ok installed') && existsSync(`/${BUSYBOX_IN_PACKAGE}`)) return `/${BUSYBOX_IN_PACKAGE}`;
   const extracted = path.join(cacheDir, 'busybox-static', BUSYBOX_IN_PACKAGE);
   if (existsSync(extracted)) return extracted;
   const scratch = await fs.mkdtemp(path.join(cacheDir, '.busybox-download-'));
   try {
-    await runCommand('apt-get', ['download', 'busybox-static'], { cwd: scratch });
+    await runProcess('apt-get', ['download', 'busybox-static'], { cwd: scratch, timeoutMs: APT_TIMEOUT_MS });
     const deb = (await fs.readdir(scratch)).find((name) => name.endsWith('.deb'));
     if (!deb) throw new Error('apt-get download busybox-static produced no .deb');
-    await runCommand('dpkg-deb', ['-x', path.join(scratch, deb), path.join(scratch, 'root')]);
+    await runProcess('dpkg-deb', ['-x', path.join(scratch, deb), path.join(scratch, 'root')], { timeoutMs: TOOL_TIMEOUT_MS });
     await fs.mkdir(path.dirname(extracted), { recursive: true });
     await fs.rename(path.join(scratch, 'root', BUSYBOX_IN_PACKAGE), extracted);
     return extracted;
@@ -45,7 +48,7 @@ async function populateRootfs(root: string, busybox: string): Promise<void> {
   await fs.copyFile(busybox, path.join(root, 'bin', 'busybox'));
   await fs.chmod(path.join(root, 'bin', 'busybox'), 0o755);
   // Every applet this busybox has (sh, echo, cat, ls, sleep, wget, nc, httpd...), as a symlink in /bin.
-  const { stdout } = await runCommand(busybox, ['--list']);
+  const { stdout } = await runProcess(busybox, ['--list'], { timeoutMs: TOOL_TIMEOUT_MS });
   for (const applet of stdout.split('\n').map((line) => line.trim())) {
     if (applet === '' || applet === 'busybox' || applet.includes('/')) continue;
     await fs.symlink('busybox', path.join(root, 'bin', applet));
@@ -71,7 +74,7 @@ export async function buildBusyboxRootfsTar(): Promise<string> {
     await populateRootfs(root, busybox);
     const partial = path.join(scratch, 'rootfs.tar');
     // Owned by root inside the image whoever builds it; sorted and dated for a reproducible file.
-    await runCommand('tar', ['--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-C', root, '-cf', partial, '.']);
+    await runProcess('tar', ['--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-C', root, '-cf', partial, '.'], { timeoutMs: TOOL_TIMEOUT_MS });
     await fs.rename(partial, tarPath);
     return tarPath;
   } finally {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runCommand } from './run-command';
+import { runProcess } from '../../../src/util/run-process';
+import { shellQuote } from '../../../src/util/shell-quote';
 
 /** A second NIC on a shared socket network, with a fixed address (that network has no DHCP server). */
 export interface StaticNic {
@@ -33,10 +34,6 @@ function staticNicCommands(nic: StaticNic): string[] {
   return ['bootcmd:', `  - [ sh, -c, ${yamlString(script)} ]`];
 }
 
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 export function renderUserData(options: SeedOptions): string {
   const lines = [
     '#cloud-config',
@@ -64,6 +61,6 @@ export async function writeSeedIso(dir: string, options: SeedOptions): Promise<s
   await fs.writeFile(path.join(sourceDir, 'user-data'), renderUserData(options));
   await fs.writeFile(path.join(sourceDir, 'meta-data'), renderMetaData(options));
   const isoPath = path.join(dir, 'seed.iso');
-  await runCommand('genisoimage', ['-quiet', '-output', isoPath, '-volid', 'cidata', '-joliet', '-rock', path.join(sourceDir, 'user-data'), path.join(sourceDir, 'meta-data')]);
+  await runProcess('genisoimage', ['-quiet', '-output', isoPath, '-volid', 'cidata', '-joliet', '-rock', path.join(sourceDir, 'user-data'), path.join(sourceDir, 'meta-data')], { timeoutMs: 60_000 });
   return isoPath;
 }

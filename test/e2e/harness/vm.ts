@@ -21,11 +21,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateEd25519OpenSsh } from '../../../src/ssh/openssh-key';
+import { readIfExists } from '../../../src/util/read-if-exists';
+import { retry } from '../../../src/util/retry';
+import { runProcess } from '../../../src/util/run-process';
+import { pollUntil } from '../../../src/util/wait';
 import { vmScriptsDir } from './cache-dir';
 import { trackChild, trackScratchDir } from './child-reaper';
 import { writeSeedIso, type StaticNic } from './cloud-init-seed';
 import { findFreePorts } from './free-port';
-import { runCommand } from './run-command';
 import { canLogIn, readSshBanner } from './ssh-wait';
 
 export type ImageVariant = 'base' | 'engine';
@@ -90,12 +93,12 @@ const SERIAL_TAIL_LINES = 40;
 const POLL_INTERVAL_MS = 1_000;
 /** Starting QEMU is retried when its SSH forward loses the race for the port we picked. */
 const PORT_RACE_ATTEMPTS = 3;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const IMAGE_BUILD_TIMEOUT_MS = 45 * 60_000;
 
 /** Path of the ready image directory for `variant`, building it (minutes, needs root) if the cache lacks it. */
 export async function ensureImage(variant: ImageVariant): Promise<string> {
-  const { stdout } = await runCommand('bash', [path.join(vmScriptsDir, 'image.sh'), variant], { inheritStderr: true });
+  // A cached image is found in a moment; a build (debootstrap and a first boot) takes minutes and shows its progress on our stderr.
+  const { stdout } = await runProcess('bash', [path.join(vmScriptsDir, 'image.sh'), variant], { stderr: 'inherit', timeoutMs: IMAGE_BUILD_TIMEOUT_MS });
   const lines = stdout.trim().split('\n');
   const dir = lines[lines.length - 1];
   if (!dir || !existsSync(path.join(dir, 'manifest.json'))) throw new Error(`image.sh ${variant} printed no image directory: ${stdout}`);
@@ -121,7 +124,7 @@ async function readManifest(imageDir: string): Promise<ImageManifest> {
 }
 
 async function serialTail(serialLogPath: string): Promise<string> {
-  const text = await fs.readFile(serialLogPath, 'utf8').catch(() => '');
+  const text = (await readIfExists(serialLogPath)) ?? '';
   return text.split('\n').slice(-SERIAL_TAIL_LINES).join('\n');
 }
 
@@ -180,7 +183,9 @@ function guestQemuArgs(options: GuestQemuOptions): string[] {
 
 /**
  * Starts QEMU so that it also dies with this process: setpriv's parent-death signal covers the cases the
- * exit hook cannot (the test runner being SIGKILLed).
+ * exit hook cannot (the test runner being SIGKILLed). QEMU here is the VM itself and runs for the whole
+ * test, stopped, reset and watched through its ChildProcess, so it is spawned directly: runProcess is for
+ * programs whose end is the answer.
  */
 function spawnQemu(args: string[]): ChildProcess {
   const command = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : 'qemu-system-x86_64';
@@ -305,7 +310,7 @@ export function qmpExecute(socketPath: string, command: string): Promise<void> {
 /** A new overlay on the image's disk; the cached image itself is never written. */
 async function createOverlay(imageDir: string, manifest: ImageManifest, overlayPath: string, sizeGb: number | undefined): Promise<void> {
   const size = sizeGb === undefined ? [] : [`${sizeGb}G`];
-  await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', path.join(imageDir, manifest.disk), overlayPath, ...size]);
+  await runProcess('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', path.join(imageDir, manifest.disk), overlayPath, ...size], { timeoutMs: 60_000 });
 }
 
 /**
@@ -367,30 +372,31 @@ export async function startVm(options: StartVmOptions): Promise<VmProcess> {
   };
 }
 
-/** Starts QEMU on a free SSH port, retrying when another process grabbed that port first. */
+/** Starts QEMU on a free SSH port, retrying at once (on a new port) when another process grabbed that port first. */
 async function startOnFreeSshPort(start: (sshPort: number) => Promise<VmProcess>): Promise<{ vm: VmProcess; sshPort: number }> {
-  for (let attempt = 1; ; attempt++) {
-    const [sshPort] = await findFreePorts(1);
-    if (sshPort === undefined) throw new Error('no free port');
-    try {
+  return retry(
+    async () => {
+      const [sshPort] = await findFreePorts(1);
+      if (sshPort === undefined) throw new Error('no free port');
       return { vm: await start(sshPort), sshPort };
-    } catch (error) {
-      if (!(error instanceof VmStartError) || !error.forwardTaken || attempt >= PORT_RACE_ATTEMPTS) throw error;
-    }
-  }
+    },
+    { delaysMs: new Array<number>(PORT_RACE_ATTEMPTS - 1).fill(0), shouldRetry: (error) => error instanceof VmStartError && error.forwardTaken },
+  );
 }
 
 async function waitUntilReady(vm: { sshPort: number; user: string; serialLogPath: string }, running: VmProcess, privateKey: string | undefined, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let bannerSeen = false;
-  while (Date.now() < deadline) {
-    if (running.child.exitCode !== null || running.child.signalCode !== null) {
-      throw new Error(`QEMU exited during boot (${running.child.exitCode ?? running.child.signalCode}): ${running.stderr().trim()}\n--- serial log tail (${vm.serialLogPath}) ---\n${await serialTail(vm.serialLogPath)}`);
-    }
-    if (!bannerSeen) bannerSeen = (await readSshBanner('127.0.0.1', vm.sshPort, 5_000)) !== null;
-    if (bannerSeen && (privateKey === undefined || (await canLogIn('127.0.0.1', vm.sshPort, vm.user, privateKey, 15_000)))) return;
-    await sleep(POLL_INTERVAL_MS);
-  }
+  const ready = await pollUntil(
+    async () => {
+      if (!running.isRunning()) {
+        throw new Error(`QEMU exited during boot (${running.child.exitCode ?? running.child.signalCode}): ${running.stderr().trim()}\n--- serial log tail (${vm.serialLogPath}) ---\n${await serialTail(vm.serialLogPath)}`);
+      }
+      if (!bannerSeen) bannerSeen = (await readSshBanner('127.0.0.1', vm.sshPort, 5_000)) !== null;
+      return bannerSeen && (privateKey === undefined || (await canLogIn('127.0.0.1', vm.sshPort, vm.user, privateKey, 15_000))) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: POLL_INTERVAL_MS },
+  );
+  if (ready) return;
   const waitingFor = bannerSeen ? `a login as ${vm.user}` : 'an SSH banner';
   throw new Error(`VM not ready after ${Math.round(timeoutMs / 1000)} s (waiting for ${waitingFor} on 127.0.0.1:${vm.sshPort})\n--- serial log tail (${vm.serialLogPath}) ---\n${await serialTail(vm.serialLogPath)}`);
 }

@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readIfExists } from '../../../../src/util/read-if-exists';
 import { writeSeedIso } from '../cloud-init-seed';
 import { type ImageVariant, VmStartError, type VmProcess, hostForwards, startVm } from '../vm';
 import type { GuestHandle, GuestSpec, InstanceBackend } from './backend';
@@ -46,7 +47,7 @@ export function qemuBackend(variant: ImageVariant, memoryMb = 1024): InstanceBac
       running.add(vm);
       void vm.exited.then(() => running.delete(vm));
       return {
-        consoleText: () => fs.readFile(vm.serialLogPath, 'utf8').catch(() => ''),
+        consoleText: async () => (await readIfExists(vm.serialLogPath)) ?? '',
         powerDown: async (timeoutMs) => {
           await vm.powerdown(timeoutMs);
         },
