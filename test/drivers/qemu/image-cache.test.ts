@@ -15,6 +15,9 @@ interface ServerControl {
   requests: Array<{ url: string; range?: string }>;
   /** Bytes to send before dropping the connection (once), to simulate an interruption. */
   cutAfter?: number;
+  /** Bytes to send before going silent (once); `stalled` resolves when they are written. */
+  stallAfter?: number;
+  stalled: Promise<void>;
   sums: string | undefined;
   rangeSupport: boolean;
   close(): Promise<void>;
@@ -25,6 +28,8 @@ async function startServer(): Promise<ServerControl> {
   control.requests = [];
   control.sums = `${'0'.repeat(64)}  other.img\n${digest} *disk.img\n`;
   control.rangeSupport = true;
+  let markStalled: () => void = () => undefined;
+  control.stalled = new Promise((resolve) => (markStalled = resolve));
   const server = http.createServer((req, res) => {
     control.requests.push({ url: req.url ?? '', ...(req.headers.range ? { range: req.headers.range } : {}) });
     if (req.url === '/moved/disk.img') {
@@ -40,7 +45,11 @@ async function startServer(): Promise<ServerControl> {
         'content-length': String(body.length),
         ...(start > 0 ? { 'content-range': `bytes ${start}-${image.length - 1}/${image.length}` } : {}),
       });
-      if (control.cutAfter !== undefined) {
+      if (control.stallAfter !== undefined) {
+        const stall = control.stallAfter;
+        delete control.stallAfter;
+        res.write(body.subarray(0, stall), () => markStalled());
+      } else if (control.cutAfter !== undefined) {
         const cut = control.cutAfter;
         delete control.cutAfter;
         res.write(body.subarray(0, cut), () => res.destroy());
@@ -132,26 +141,41 @@ describe('ImageCache with a URL', () => {
     });
   });
 
-  it('resumes an interrupted download with a Range request', async () => {
+  it('resumes a download whose connection dropped midway, within the same create', async () => {
     server.cutAfter = 1024 * 1024;
+    const progress: string[] = [];
+    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m) });
+    expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
+    const asked = server.requests.filter((r) => r.url.endsWith('disk.img'));
+    expect(asked.map((r) => r.range)).toEqual([undefined, 'bytes=1048576-']);
+    expect(progress.join('\n')).toMatch(/disk\.img: .*retry 1 of 5/);
+    expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
+  });
+
+  it('keeps the part file when create is interrupted, and the next create resumes it', async () => {
+    server.stallAfter = 1024 * 1024;
     const url = `${server.base}/img/disk.img`;
-    await expect(new ImageCache(store).resolve(url)).rejects.toMatchObject({ code: 'QEMU_IMAGE_DOWNLOAD' });
-    const part = (await cacheEntries()).find((f) => f.endsWith('.part'));
-    expect(part).toBe(`${digest}.part`);
+    const interrupt = new AbortController();
+    const first = new ImageCache(store).resolve(url, { signal: interrupt.signal });
+    await server.stalled;
+    const partPath = path.join(imageCacheDir(store), `${digest}.part`);
+    while ((await fs.stat(partPath).then((s) => s.size, () => 0)) < 1024 * 1024) await new Promise((r) => setTimeout(r, 10));
+    interrupt.abort();
+    await expect(first).rejects.toMatchObject({ code: 'INTERRUPTED', message: expect.stringContaining('1048576 bytes received') });
+    expect(await cacheEntries()).toEqual([`${digest}.part`]);
+
     const resolved = await new ImageCache(store).resolve(url);
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
-    const last = server.requests.filter((r) => r.url.endsWith('disk.img')).at(-1);
-    expect(last?.range).toMatch(/^bytes=\d+-$/);
+    expect(server.requests.filter((r) => r.url.endsWith('disk.img')).at(-1)?.range).toBe('bytes=1048576-');
     expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
   });
 
   it('restarts from zero when the server ignores Range', async () => {
     server.cutAfter = 1024 * 1024;
     server.rangeSupport = false;
-    const url = `${server.base}/img/disk.img`;
-    await expect(new ImageCache(store).resolve(url)).rejects.toThrow();
-    const resolved = await new ImageCache(store).resolve(url);
+    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`);
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
+    expect(server.requests.filter((r) => r.url.endsWith('disk.img')).map((r) => r.range)).toEqual([undefined, 'bytes=1048576-']);
     expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
   });
 });
