@@ -15,7 +15,7 @@ import { proxyAgentsFor, proxyFor, redactCredentials, redactUrl } from './downlo
 export type Request = ReturnType<typeof got.stream>;
 
 export interface DownloadTuning {
-  /** Retries after consecutive failures that brought no new bytes. */
+  /** Retries in a row without headway (see downloadToFile), or in all for a small file. */
   retries: number;
   /** First back-off; it doubles on each retry, up to `retryMaxDelayMs`. */
   retryDelayMs: number;
@@ -57,6 +57,8 @@ export interface GetOptions {
   retryCount: number;
   /** Told before each back-off, with why and how long. */
   onRetry?: (reason: string, delayMs: number, attempt: number) => void;
+  /** No retry is scheduled once this fires (see calculateDelay). */
+  signal?: AbortSignal;
 }
 
 export function openGet(url: string, options: GetOptions): Request {
@@ -83,10 +85,12 @@ export function openGet(url: string, options: GetOptions): Request {
       // got's own computation (computedValue) decides whether to retry at all and honours
       // Retry-After; only the back-off for the other cases is ours.
       calculateDelay: ({ attemptCount, computedValue, retryAfter, error }) => {
-        if (computedValue === 0) return 0;
+        // got decides on a retry asynchronously after the failure; if the user interrupted in
+        // between, a back-off timer scheduled now would outlive the request and hold the process.
+        if (computedValue === 0 || options.signal?.aborted) return 0;
         const delay = retryAfter ?? backoff(attemptCount, tuning);
         options.onRetry?.(describeFailure(error), delay, attemptCount);
-        return delay;
+        return options.signal?.aborted ? 0 : delay;
       },
     },
     ...(tuning.certificateAuthority ? { https: { certificateAuthority: tuning.certificateAuthority } } : {}),
@@ -147,6 +151,8 @@ export function transfer(request: Request, signal: AbortSignal | undefined, open
       request.pipe(sink);
     });
     request.once('retry', () => {
+      // got has already destroyed the request: what it still held in memory is lost (a few KiB at
+      // most), what reached the sink goes to disk and the next attempt asks for the rest.
       retrying = true;
       if (!sink) return settle(() => resolve('retry'));
       request.unpipe(sink);

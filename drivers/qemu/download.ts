@@ -37,7 +37,7 @@ export async function fetchText(url: string, signal?: AbortSignal, options: Fetc
   const limit = options.limit ?? DEFAULT_TEXT_LIMIT;
   for (let retryCount = 0; ; retryCount++) {
     const chunks: Buffer[] = [];
-    const request = openGet(url, { tuning, retryCount, onRetry: retryNotice(url, tuning, options.onRetry) });
+    const request = openGet(url, { tuning, retryCount, onRetry: retryNotice(url, tuning, options.onRetry), ...(signal ? { signal } : {}) });
     try {
       if ((await transfer(request, signal, () => collect(chunks, limit))) === 'done') return Buffer.concat(chunks).toString('utf8');
     } catch (err) {
@@ -59,14 +59,15 @@ export async function downloadToFile(url: string, partPath: string, options: Dow
   let retryCount = 0;
   let startedOver = false;
   let total: number | undefined;
+  let furthest = await sizeOf(partPath);
   for (;;) {
     const existing = await sizeOf(partPath);
-    let gained = 0;
     const request = openGet(url, {
       headers: existing > 0 ? { range: `bytes=${existing}-` } : {},
       tuning,
       retryCount,
       onRetry: retryNotice(url, tuning, options.onRetry),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     let outcome: 'done' | 'retry';
     try {
@@ -74,10 +75,7 @@ export async function downloadToFile(url: string, partPath: string, options: Dow
         const start = startOffset(response, existing);
         total = totalSize(response, start);
         options.onProgress?.(start, total);
-        request.on('downloadProgress', ({ transferred }: { transferred: number }) => {
-          gained = transferred;
-          options.onProgress?.(start + transferred, total);
-        });
+        request.on('downloadProgress', ({ transferred }: { transferred: number }) => options.onProgress?.(start + transferred, total));
         return createWriteStream(partPath, { flags: start > 0 ? 'a' : 'w', mode: 0o600 });
       });
     } catch (err) {
@@ -93,9 +91,12 @@ export async function downloadToFile(url: string, partPath: string, options: Dow
       throw await fileError(url, partPath, err);
     }
     if (outcome === 'done') break;
-    // A retry that made progress starts the count again: the limit is on failures in a row, and a
-    // download that keeps advancing ends by itself.
-    retryCount = gained > 0 ? 0 : retryCount + 1;
+    // An attempt that took the file further than ever before starts the count again: the limit is on
+    // failures in a row without headway, and a download that keeps gaining ground ends by itself
+    // (a server that starts over from zero each time gains none).
+    const reached = await sizeOf(partPath);
+    retryCount = reached > furthest ? 0 : retryCount + 1;
+    furthest = Math.max(furthest, reached);
   }
   const size = await sizeOf(partPath);
   if (total !== undefined && size !== total) {
