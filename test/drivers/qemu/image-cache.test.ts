@@ -94,6 +94,24 @@ describe('ImageCache with a URL', () => {
     expect(progress.join('\n')).toMatch(/downloading .*disk\.img/);
   });
 
+  it('on a terminal draws the progress bar there, and keeps the phase lines for the rest', async () => {
+    const progress: string[] = [];
+    let screen = '';
+    const terminal = { isTTY: true, columns: 100, write: (text: string) => (screen += text) };
+    await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
+    expect(progress).toEqual([`downloading ${server.base}/img/disk.img`, 'verifying the image checksum']);
+    expect(screen).toMatch(/\r {2}disk\.img {2}100% \[#{30}\] {2}3\.00 MiB \/ 3\.00 MiB.*\n$/);
+  });
+
+  it('off a terminal reports the download in plain lines', async () => {
+    const progress: string[] = [];
+    let screen = '';
+    const terminal = { isTTY: false, write: (text: string) => (screen += text) };
+    await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
+    expect(progress).toContain('disk.img: 3 MiB of 3 MiB (100%)');
+    expect(screen).toBe('');
+  });
+
   it('follows redirects', async () => {
     expect((await new ImageCache(store).resolve(`${server.base}/moved/disk.img`)).sha256).toBe(digest);
   });
