@@ -33,6 +33,8 @@ const BAR_EVERY_MS = 200;
 const RATE_WINDOW_MS = 5_000;
 const MAX_BAR_WIDTH = 30;
 const MIN_BAR_WIDTH = 10;
+/** Room kept for bytes, rate and time left, so the bar does not jump when they appear or grow. */
+const TAIL_RESERVE = 46;
 
 export function downloadProgress(name: string, target: ProgressTarget): DownloadProgress {
   const now = target.now ?? Date.now;
@@ -68,6 +70,8 @@ class BarProgress implements DownloadProgress {
   private readonly meter = new RateMeter(RATE_WINDOW_MS);
   private state: { received: number; total: number | undefined } | undefined;
   private lastDraw: number | undefined;
+  /** The state changed since it was last drawn. */
+  private stale = false;
   /** Characters of the bar now on screen; 0 when the cursor is at the start of a clean line. */
   private shown = 0;
 
@@ -80,6 +84,7 @@ class BarProgress implements DownloadProgress {
 
   update(received: number, total: number | undefined): void {
     this.state = { received, total };
+    this.stale = true;
     const at = this.now();
     if (this.lastDraw !== undefined && at - this.lastDraw < BAR_EVERY_MS && received !== total) return;
     this.draw(at);
@@ -91,7 +96,7 @@ class BarProgress implements DownloadProgress {
   }
 
   finish(): void {
-    if (this.state) this.draw(this.now());
+    if (this.stale) this.draw(this.now());
     if (this.shown > 0) this.terminal.write('\n');
     this.shown = 0;
   }
@@ -99,8 +104,9 @@ class BarProgress implements DownloadProgress {
   private draw(at: number): void {
     if (!this.state) return;
     this.lastDraw = at;
+    this.stale = false;
     this.meter.add(at, this.state.received);
-    const line = barLine({ name: this.name, ...this.state, rate: this.meter.rate(), columns: this.terminal.columns ?? 80 });
+    const line = barLine({ name: this.name, ...this.state, rate: this.meter.rate(), columns: this.terminal.columns || 80 }); // 0: a pty nobody sized
     // \r and spaces rather than an erase-line escape: it works on any terminal, even TERM=dumb.
     this.terminal.write(`\r${line}${' '.repeat(Math.max(0, this.shown - line.length))}`);
     this.shown = line.length;
@@ -164,10 +170,10 @@ export function barLine(state: BarState): string {
   const fit = (text: string): string => text.slice(0, Math.max(0, state.columns - 1));
   if (!state.total) return fit(`  ${state.name}  ${formatBytes(state.received)}${rate}`);
 
-  const eta = etaSeconds(state.received, state.total, state.rate);
+  const eta = state.received < state.total ? etaSeconds(state.received, state.total, state.rate) : undefined;
   const head = `  ${state.name}  ${`${percent(state.received, state.total)}%`.padStart(4)}`;
   const tail = `  ${formatBytes(state.received)} / ${formatBytes(state.total)}${rate}${eta === undefined ? '' : `  ${formatDuration(eta)} left`}`;
-  const room = state.columns - 1 - head.length - tail.length - 3; // " [" and "]"
+  const room = state.columns - 1 - head.length - Math.max(tail.length, TAIL_RESERVE) - 3; // " [" and "]"
   const width = Math.min(MAX_BAR_WIDTH, room);
   if (width < MIN_BAR_WIDTH) return fit(head + tail);
   const filled = Math.min(width, Math.floor((state.received / state.total) * width));
@@ -203,8 +209,8 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Seconds left at the current rate; undefined without a size or a rate. */
+/** Whole seconds left at the current rate, rounded up (never 0s while bytes remain); undefined without a size or a rate. */
 export function etaSeconds(received: number, total: number | undefined, rate: number | undefined): number | undefined {
   if (!total || !rate || rate <= 0) return undefined;
-  return Math.max(0, (total - received) / rate);
+  return Math.max(0, Math.ceil((total - received) / rate));
 }

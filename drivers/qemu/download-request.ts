@@ -1,4 +1,4 @@
-import got, { HTTPError, MaxRedirectsError, TimeoutError, type RequestError, type Response } from 'got';
+import got, { HTTPError, MaxRedirectsError, ReadError, TimeoutError, type RequestError, type Response } from 'got';
 import type { Writable } from 'node:stream';
 import { proxyAgentsFor, proxyFor, redactCredentials, redactUrl } from './download-proxy';
 
@@ -26,7 +26,7 @@ export interface DownloadTuning {
   responseTimeoutMs: number;
   /** Longest silence while the body arrives. */
   idleTimeoutMs: number;
-  /** Extra CA certificate (PEM) to trust, for a mirror with a private CA; system CAs otherwise. */
+  /** Trust this CA certificate (PEM) instead of the system's, as for a mirror with a private CA. */
   certificateAuthority?: string;
 }
 
@@ -177,6 +177,9 @@ export function describeFailure(err: unknown): string {
   if (err instanceof HTTPError) return `HTTP ${err.response.statusCode}${err.response.statusMessage ? ` (${err.response.statusMessage})` : ''}`;
   if (err instanceof TimeoutError) return timeoutReason(err);
   if (err instanceof MaxRedirectsError) return `more than ${MAX_REDIRECTS} redirects`;
+  // got's words for a body cut short ("The server aborted pending request") blame the server; often
+  // it is the network in between.
+  if (err instanceof ReadError) return 'the connection dropped before the end of the file';
   const message = err instanceof Error ? err.message : String(err);
   const requestError = err as Partial<RequestError>;
   const url = requestError.options?.url?.toString();

@@ -39,6 +39,7 @@ describe('formatting', () => {
   it('time left from the rate, unknown without a size or a rate', () => {
     expect(etaSeconds(100 * MiB, 300 * MiB, 10 * MiB)).toBe(20);
     expect(etaSeconds(300 * MiB, 300 * MiB, 10 * MiB)).toBe(0);
+    expect(etaSeconds(299 * MiB, 300 * MiB, 10 * MiB)).toBe(1); // 0.1s: still 1s, not 0s
     expect(etaSeconds(100 * MiB, undefined, 10 * MiB)).toBeUndefined();
     expect(etaSeconds(100 * MiB, 300 * MiB, undefined)).toBeUndefined();
     expect(etaSeconds(100 * MiB, 300 * MiB, 0)).toBeUndefined();
@@ -54,6 +55,15 @@ describe('barLine', () => {
   it('shows percentage, a bar, bytes, rate and time left', () => {
     const line = barLine({ name: 'disk.img', received: 150 * MiB, total: 300 * MiB, rate: 10 * MiB, columns: 120 });
     expect(line).toBe(`  disk.img   50% [${'#'.repeat(15)}${'-'.repeat(15)}]  150 MiB / 300 MiB  10.0 MiB/s  15s left`);
+  });
+
+  it('keeps the bar the same width when the rate appears', () => {
+    const width = (rate: number | undefined): number | undefined => /\[([#-]+)\]/.exec(barLine({ name: 'disk.img', received: 5 * MiB, total: 300 * MiB, rate, columns: 80 }))?.[1]?.length;
+    expect(width(undefined)).toBe(width(1.5 * MiB));
+  });
+
+  it('says no time left once complete', () => {
+    expect(barLine({ name: 'disk.img', received: 300 * MiB, total: 300 * MiB, rate: 10 * MiB, columns: 120 })).toMatch(/300 MiB \/ 300 MiB {2}10\.0 MiB\/s$/);
   });
 
   it('leaves out the rate and time left until they are known', () => {
@@ -150,7 +160,9 @@ describe('downloadProgress', () => {
     shown.update(100 * MiB, 100 * MiB);
     shown.finish();
     expect(terminal.written.endsWith('\n')).toBe(true);
-    expect(terminal.written.split('\r').at(-1)).toMatch(/100% \[#{30}\].*100 MiB \/ 100 MiB.*0s left\s*\n$/);
+    // The final state was drawn by the last update; finish only adds the newline.
+    expect(terminal.written.split('\r').at(-1)).toMatch(/^ {2}disk\.img {2}100% \[#{30}\] {2}100 MiB \/ 100 MiB {2}\S+ MiB\/s\n$/);
+    expect(terminal.written.match(/100%/g)).toHaveLength(1);
     expect(terminal.written).not.toContain('\x1b'); // no escapes: fine even on TERM=dumb
   });
 

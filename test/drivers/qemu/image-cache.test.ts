@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImageCache, cachedImagePath, imageCacheDir } from '../../../drivers/qemu/image-cache';
+import { isolateProxyEnvironment } from '../../helpers/forward-proxy';
 
 const image = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
 image.write('QFI\xfb fake qcow2 header', 0, 'latin1');
@@ -68,6 +69,9 @@ async function startServer(): Promise<ServerControl> {
   });
   return control;
 }
+
+// Downloads honour HTTP_PROXY: a proxy in the developer's environment must not carry these.
+isolateProxyEnvironment();
 
 let store: string;
 let server: ServerControl;
