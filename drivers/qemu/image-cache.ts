@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { OperationError, UsageError } from '../../src/core/errors';
 import { isUrl } from './config';
 import { downloadToFile, fetchText } from './download';
+import { downloadProgress, type Terminal } from './download-progress';
 import { parseSha256Sums, sha256SumsUrl } from './sha256sums';
 
 /**
@@ -22,14 +23,14 @@ export interface ResolveOptions {
   expectedSha256?: string;
   progress?: (message: string) => void;
   signal?: AbortSignal;
+  /** Where a download may draw its progress bar, when it is a TTY; process.stderr by default. */
+  terminal?: Terminal;
 }
 
 interface CacheIndex {
   urls: Record<string, string>;
   files: Record<string, { size: number; mtimeMs: number; sha256: string }>;
 }
-
-const PROGRESS_EVERY_MS = 2_000;
 
 export function imageCacheDir(storePath: string): string {
   return path.join(storePath, 'cache', 'images');
@@ -100,7 +101,23 @@ export class ImageCache {
     // Named by the digest it must have: a later attempt resumes only a download of the same content.
     const part = path.join(this.dir, `${expected}.part`);
     options.progress?.(`downloading ${url}`);
-    await downloadToFile(url, part, { ...(options.signal ? { signal: options.signal } : {}), onProgress: throttledProgress(url, options.progress) });
+    // The bar goes straight to the terminal, beside options.progress (ctx.progress), because the
+    // progress sink deals in whole lines (NDJSON events under --json) and a line that redraws itself
+    // is not one. Only a TTY gets it, and a TTY is read by a person, never parsed, so events piped to
+    // a program stay clean; off a TTY the plain lines still go through options.progress.
+    const shown = downloadProgress(path.posix.basename(new URL(url).pathname), {
+      ...(options.progress ? { lines: options.progress } : {}),
+      terminal: options.terminal ?? process.stderr,
+    });
+    try {
+      await downloadToFile(url, part, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (received, total) => shown.update(received, total),
+        onRetry: (message) => shown.note(message),
+      });
+    } finally {
+      shown.finish();
+    }
     options.progress?.('verifying the image checksum');
     const actual = await sha256File(part);
     if (actual !== expected) {
@@ -115,14 +132,20 @@ export class ImageCache {
   /** The digest SHA256SUMS beside the URL lists for it; the cached answer when the file is unreachable. */
   private async expectedFromSums(url: string, options: ResolveOptions): Promise<string> {
     const sumsUrl = sha256SumsUrl(url);
+    const known = (await this.readIndex()).urls[url];
+    const fallback = known && (await exists(cachedImagePath(this.storePath, known))) ? known : undefined;
     let text: string | undefined;
     try {
-      text = await fetchText(sumsUrl, options.signal);
+      // With a cached image to fall back on, one attempt: offline, create should not sit through
+      // the retries' back-off before using what it has.
+      text = await fetchText(sumsUrl, options.signal, {
+        ...(options.progress ? { onRetry: options.progress } : {}),
+        ...(fallback ? { tuning: { retries: 0 } } : {}),
+      });
     } catch (err) {
-      const known = (await this.readIndex()).urls[url];
-      if (known && (await exists(cachedImagePath(this.storePath, known)))) {
+      if (fallback && !options.signal?.aborted) {
         options.progress?.(`could not fetch ${sumsUrl}; using the image cached from this URL before`);
-        return known;
+        return fallback;
       }
       throw err;
     }
@@ -180,16 +203,4 @@ function diskFullOr(err: unknown, message: string): OperationError {
     return new OperationError('QEMU_DISK_FULL', `${message}: no space left on the device`, ['free some disk space, or point MACHINE_STORAGE_PATH at a larger disk'], err);
   }
   return new OperationError('QEMU_IMAGE_CACHE', `${message}: ${(err as Error).message}`, [], err);
-}
-
-function throttledProgress(url: string, progress: ((message: string) => void) | undefined): (received: number, total: number | undefined) => void {
-  let last = 0;
-  const name = path.posix.basename(new URL(url).pathname);
-  return (received, total) => {
-    const now = Date.now();
-    if (!progress || (now - last < PROGRESS_EVERY_MS && received !== total)) return;
-    last = now;
-    const mib = (n: number): string => `${(n / 1048576).toFixed(0)} MiB`;
-    progress(total ? `${name}: ${mib(received)} of ${mib(total)} (${Math.floor((received / total) * 100)}%)` : `${name}: ${mib(received)}`);
-  };
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImageCache, cachedImagePath, imageCacheDir } from '../../../drivers/qemu/image-cache';
+import { isolateProxyEnvironment } from '../../helpers/forward-proxy';
 
 const image = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
 image.write('QFI\xfb fake qcow2 header', 0, 'latin1');
@@ -15,6 +16,9 @@ interface ServerControl {
   requests: Array<{ url: string; range?: string }>;
   /** Bytes to send before dropping the connection (once), to simulate an interruption. */
   cutAfter?: number;
+  /** Bytes to send before going silent (once); `stalled` resolves when they are written. */
+  stallAfter?: number;
+  stalled: Promise<void>;
   sums: string | undefined;
   rangeSupport: boolean;
   close(): Promise<void>;
@@ -25,6 +29,8 @@ async function startServer(): Promise<ServerControl> {
   control.requests = [];
   control.sums = `${'0'.repeat(64)}  other.img\n${digest} *disk.img\n`;
   control.rangeSupport = true;
+  let markStalled: () => void = () => undefined;
+  control.stalled = new Promise((resolve) => (markStalled = resolve));
   const server = http.createServer((req, res) => {
     control.requests.push({ url: req.url ?? '', ...(req.headers.range ? { range: req.headers.range } : {}) });
     if (req.url === '/moved/disk.img') {
@@ -40,7 +46,11 @@ async function startServer(): Promise<ServerControl> {
         'content-length': String(body.length),
         ...(start > 0 ? { 'content-range': `bytes ${start}-${image.length - 1}/${image.length}` } : {}),
       });
-      if (control.cutAfter !== undefined) {
+      if (control.stallAfter !== undefined) {
+        const stall = control.stallAfter;
+        delete control.stallAfter;
+        res.write(body.subarray(0, stall), () => markStalled());
+      } else if (control.cutAfter !== undefined) {
         const cut = control.cutAfter;
         delete control.cutAfter;
         res.write(body.subarray(0, cut), () => res.destroy());
@@ -59,6 +69,9 @@ async function startServer(): Promise<ServerControl> {
   });
   return control;
 }
+
+// Downloads honour HTTP_PROXY: a proxy in the developer's environment must not carry these.
+isolateProxyEnvironment();
 
 let store: string;
 let server: ServerControl;
@@ -83,6 +96,24 @@ describe('ImageCache with a URL', () => {
     expect((await fs.stat(resolved.path)).mode & 0o222).toBe(0);
     expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
     expect(progress.join('\n')).toMatch(/downloading .*disk\.img/);
+  });
+
+  it('on a terminal draws the progress bar there, and keeps the phase lines for the rest', async () => {
+    const progress: string[] = [];
+    let screen = '';
+    const terminal = { isTTY: true, columns: 100, write: (text: string) => (screen += text) };
+    await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
+    expect(progress).toEqual([`downloading ${server.base}/img/disk.img`, 'verifying the image checksum']);
+    expect(screen).toMatch(/\r {2}disk\.img {2}100% \[#{30}\] {2}3\.00 MiB \/ 3\.00 MiB.*\n$/);
+  });
+
+  it('off a terminal reports the download in plain lines', async () => {
+    const progress: string[] = [];
+    let screen = '';
+    const terminal = { isTTY: false, write: (text: string) => (screen += text) };
+    await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
+    expect(progress).toContain('disk.img: 3 MiB of 3 MiB (100%)');
+    expect(screen).toBe('');
   });
 
   it('follows redirects', async () => {
@@ -132,26 +163,48 @@ describe('ImageCache with a URL', () => {
     });
   });
 
-  it('resumes an interrupted download with a Range request', async () => {
+  it('resumes a download whose connection dropped midway, within the same create', async () => {
     server.cutAfter = 1024 * 1024;
+    const progress: string[] = [];
+    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m) });
+    expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
+    const asked = server.requests.filter((r) => r.url.endsWith('disk.img'));
+    expect(asked).toHaveLength(2);
+    expect(asked[0]?.range).toBeUndefined();
+    // From what reached the disk: at most the 1 MiB sent before the drop.
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(asked[1]?.range ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(1024 * 1024);
+    expect(progress.join('\n')).toMatch(/disk\.img: .*retry 1 of 5/);
+    expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
+  });
+
+  it('keeps the part file when create is interrupted, and the next create resumes it', async () => {
+    server.stallAfter = 1024 * 1024;
     const url = `${server.base}/img/disk.img`;
-    await expect(new ImageCache(store).resolve(url)).rejects.toMatchObject({ code: 'QEMU_IMAGE_DOWNLOAD' });
-    const part = (await cacheEntries()).find((f) => f.endsWith('.part'));
-    expect(part).toBe(`${digest}.part`);
+    const interrupt = new AbortController();
+    const first = new ImageCache(store).resolve(url, { signal: interrupt.signal });
+    await server.stalled;
+    const partPath = path.join(imageCacheDir(store), `${digest}.part`);
+    while ((await fs.stat(partPath).then((s) => s.size, () => 0)) < 1024 * 1024) await new Promise((r) => setTimeout(r, 10));
+    interrupt.abort();
+    await expect(first).rejects.toMatchObject({ code: 'INTERRUPTED', message: expect.stringContaining('1048576 bytes received') });
+    expect(await cacheEntries()).toEqual([`${digest}.part`]);
+
     const resolved = await new ImageCache(store).resolve(url);
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
-    const last = server.requests.filter((r) => r.url.endsWith('disk.img')).at(-1);
-    expect(last?.range).toMatch(/^bytes=\d+-$/);
+    expect(server.requests.filter((r) => r.url.endsWith('disk.img')).at(-1)?.range).toBe('bytes=1048576-');
     expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
   });
 
   it('restarts from zero when the server ignores Range', async () => {
     server.cutAfter = 1024 * 1024;
     server.rangeSupport = false;
-    const url = `${server.base}/img/disk.img`;
-    await expect(new ImageCache(store).resolve(url)).rejects.toThrow();
-    const resolved = await new ImageCache(store).resolve(url);
+    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`);
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
+    const asked = server.requests.filter((r) => r.url.endsWith('disk.img'));
+    expect(asked).toHaveLength(2);
+    expect(asked[1]?.range).toMatch(/^bytes=[1-9]\d*-$/); // asked to resume, answered with everything
     expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
   });
 });
