@@ -3,6 +3,7 @@ import { MachineApp } from '../services/app';
 import { ExitCode, MachineError, errorMessage } from '../core/errors';
 import { Progress, humanSink, jsonSink } from '../services/progress';
 import { defaultStorePath } from '../core/store-layout';
+import { forEachMachine } from './each-machine';
 import { debug, enableDebug, isDebugEnabled, redact } from '../util/debug';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MachineCommand)['baseFlags'] & T['flags']>;
@@ -71,6 +72,17 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
     return new Progress(humanSink(prefix ? (line) => write(`${prefix}: ${line.trim()}`) : write));
   }
 
+  /**
+   * Runs `work` for each named machine at once; each success is printed with `describe` and each
+   * failure on stderr, all in the order named, before a summary error when any failed.
+   */
+  protected eachMachine<R>(names: readonly string[], work: (name: string) => Promise<R>, describe: (result: R) => string): Promise<R[]> {
+    return forEachMachine(names, work, {
+      succeeded: (result) => this.log(describe(result)),
+      failed: (name, message) => this.logToStderr(`${name}: ${message}`),
+    });
+  }
+
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     return super.catch(toOclifError(err, isDebugEnabled()));
   }
@@ -91,6 +103,7 @@ export function toOclifError(err: unknown, withStack: boolean): Error {
       exitCode: err.exit,
       code: err.code,
       suggestions: err.suggestions,
+      ...err.details,
     });
   }
   if (err instanceof Error && (isOclifError(err) || err.name === 'ExitPromptError')) {

@@ -3,7 +3,10 @@ import type { LifecycleOperation } from '../core/driver';
 import { type LifecycleOutcome, runLifecycle } from '../services/lifecycle';
 import { MachineCommand } from './base-command';
 
-/** start, stop, restart and kill: the same shape, one operation each; several machines run concurrently. */
+/**
+ * start, stop, restart and kill: the same shape, one operation each. Several machines run concurrently
+ * and each one's outcome is reported, failures included.
+ */
 export abstract class LifecycleCommand extends MachineCommand<typeof LifecycleCommand> {
   static override enableJsonFlag = true;
   static override strict = false;
@@ -13,16 +16,13 @@ export abstract class LifecycleCommand extends MachineCommand<typeof LifecycleCo
 
   async run(): Promise<LifecycleOutcome[]> {
     const targets = await this.targetNames();
-    const results = await Promise.all(
-      targets.map(async (name) => {
-        const record = await this.app.store.load(name);
-        return runLifecycle(this.app, record, this.operation, this.progress(name));
-      }),
+    return this.eachMachine(
+      targets,
+      async (name) => runLifecycle(this.app, await this.app.store.load(name), this.operation, this.progress(name)),
+      (r) =>
+        r.alreadyThere
+          ? `Machine "${r.name}" is already ${r.state.toLowerCase()}.${r.certificatesReissued ? ' Its address had changed: record updated, new server certificate issued.' : ''}`
+          : `Machine "${r.name}" is ${r.state.toLowerCase()}.${r.certificatesReissued ? ' Its address changed: new server certificate issued.' : ''}`,
     );
-    for (const r of results) {
-      if (r.alreadyThere) this.log(`Machine "${r.name}" is already ${r.state.toLowerCase()}.${r.certificatesReissued ? ' Its address had changed: record updated, new server certificate issued.' : ''}`);
-      else this.log(`Machine "${r.name}" is ${r.state.toLowerCase()}.${r.certificatesReissued ? ' Its address changed: new server certificate issued.' : ''}`);
-    }
-    return results;
   }
 }

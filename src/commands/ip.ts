@@ -10,15 +10,11 @@ export default class Ip extends MachineCommand<typeof Ip> {
 
   async run(): Promise<Array<{ name: string; ip: string }>> {
     const names = await this.targetNames();
-    const results = await Promise.all(
-      names.map(async (name) => {
-        const record = await this.app.store.load(name);
-        const ip = await (await this.app.driverFor(record)).ip();
-        return { name, ip };
-      }),
-    );
     // Printed in the order asked, whatever order the answers came in.
-    for (const r of results) this.log(r.ip);
-    return results;
+    return this.eachMachine(
+      names,
+      async (name) => ({ name, ip: await (await this.app.driverFor(await this.app.store.load(name))).ip() }),
+      (r) => r.ip,
+    );
   }
 }

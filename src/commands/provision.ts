@@ -12,13 +12,10 @@ export default class Provision extends MachineCommand<typeof Provision> {
 
   async run(): Promise<ReprovisionOutcome[]> {
     const names = await this.targetNames();
-    const results = await Promise.all(
-      names.map(async (name) => {
-        const record = await this.app.store.load(name);
-        return reprovision(this.app, record, this.progress(name), { newServerCert: false });
-      }),
+    return this.eachMachine(
+      names,
+      async (name) => reprovision(this.app, await this.app.store.load(name), this.progress(name), { newServerCert: false }),
+      (r) => `Machine "${r.name}" provisioned: engine ${r.dockerVersion}, ${r.engineChanged ? 'dockerd restarted' : 'nothing changed'}.`,
     );
-    for (const r of results) this.log(`Machine "${r.name}" provisioned: engine ${r.dockerVersion}, ${r.engineChanged ? 'dockerd restarted' : 'nothing changed'}.`);
-    return results;
   }
 }

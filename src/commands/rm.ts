@@ -24,14 +24,13 @@ export default class Rm extends MachineCommand<typeof Rm> {
         return [];
       }
     }
-    const results: RemoveOutcome[] = [];
-    for (const name of names) {
-      const outcome = await removeMachine(this.app, name, this.flags.force);
-      for (const note of outcome.notes) this.log(`${name}: ${note}`);
-      if (outcome.remoteError) this.warn(`${name}: removed locally, but remote cleanup failed: ${outcome.remoteError}`);
-      this.log(`Removed "${name}".`);
-      results.push(outcome);
-    }
-    return results;
+    return this.eachMachine(
+      names,
+      (name) => removeMachine(this.app, name, this.flags.force),
+      (outcome) => {
+        if (outcome.remoteError) this.warn(`${outcome.name}: removed locally, but remote cleanup failed: ${outcome.remoteError}`);
+        return [...outcome.notes.map((note) => `${outcome.name}: ${note}`), `Removed "${outcome.name}".`].join('\n');
+      },
+    );
   }
 }

@@ -17,12 +17,15 @@ export interface MachineErrorOptions {
   exit?: number;
   suggestions?: string[];
   cause?: unknown;
+  /** Facts for scripts, shown under the error in --json output (never secrets). */
+  details?: Record<string, unknown>;
 }
 
 export class MachineError extends Error {
   readonly code: string;
   readonly exit: number;
   readonly suggestions: string[];
+  readonly details?: Record<string, unknown>;
 
   constructor(message: string, options: MachineErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -30,6 +33,7 @@ export class MachineError extends Error {
     this.code = options.code;
     this.exit = options.exit ?? ExitCode.failed;
     this.suggestions = options.suggestions ?? [];
+    if (options.details) this.details = options.details;
   }
 }
 
