@@ -31,7 +31,7 @@ export interface CreateOutcome {
 }
 
 /**
- * The create pipeline of design.md. Every step is a named phase; the first failure leaves the
+ * The create pipeline (ARCHITECTURE.md, "Create, step by step"). Every step is a named phase; the first failure leaves the
  * record in state `error` with the phase and reason, and rolls back what the driver made unless
  * --keep-on-failure. A failed pre-create check changes nothing at all.
  */
