@@ -3,7 +3,7 @@ import { OperationError, errorMessage } from '../core/errors';
 import { debug, msSince } from '../util/debug';
 import { exitCodeOf } from './exit-status';
 import type { ExecOptions, ExecResult } from './session';
-import { withEnvironment } from './shell-quote';
+import { withEnvironment } from './remote-environment';
 
 /** Opens an exec channel; failures to open one (the connection is gone, sshd refused) become MachineErrors. */
 export function openExecChannel(client: Client, command: string, machineName: string, pty?: { term: string; cols: number; rows: number }): Promise<ClientChannel> {

@@ -1,4 +1,4 @@
-import { withEnvironment } from '../../src/ssh/shell-quote';
+import { withEnvironment } from '../../src/ssh/remote-environment';
 import { exitCodeOf } from '../../src/ssh/exit-status';
 
 describe('withEnvironment', () => {
