@@ -118,7 +118,8 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     });
     return { record, dockerVersion, timings: progress.timings };
   } catch (caught) {
-    const err = await withDiagnosis(caught, phase, driver);
+    // An interrupted wait did not fail: the host's console has nothing to say about the user's Ctrl-C.
+    const err = request.signal.aborted ? caught : await withDiagnosis(caught, phase, driver);
     await recordFailure(app, name, phase, err);
     if (!request.keepOnFailure) await rollback(app, name, progress);
     throw request.signal.aborted && !(err instanceof MachineError) ? createInterrupted() : err;
