@@ -54,7 +54,7 @@ export class MachineApp {
     // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
     // `machine env` (local files only) must not pay for.
     const { findDriver } = await import('./driver-registry');
-    return this.drivers ? findDriver(record.driver, this.drivers) : findDriver(record.driver);
+    return findDriver(record.driver, this.drivers);
   }
 
   /** Loads the driver implementation for a stored machine. */
