@@ -4,17 +4,36 @@ import { UsageError } from '../core/errors';
 import type { MachineRecord } from '../core/machine-record';
 import { MachineStore } from '../core/store/machine-store';
 import { StoreLayout } from '../core/store-layout';
+import { type Clock, systemClock } from '../util/wait';
+import { type SshConnector, ssh2Connector } from './ssh-connector';
 
 export const DEFAULT_MACHINE = 'default';
+
+/** What the orchestration reaches outside this process; commands take the defaults, unit tests give fakes. */
+export interface AppDependencies {
+  /** The drivers a record's `driver` is looked up among. Default: every driver this build knows. */
+  drivers: readonly RegisteredDriver[];
+  /** How hosts are reached for commands and provisioning. Default: ssh2. */
+  ssh: SshConnector;
+  /** Time for the waits (a machine's state, SSH, a restart's pause). Default: the system clock. */
+  clock: Clock;
+}
 
 /** The store a command works on, and the ways to get from a machine name to its record and driver. */
 export class MachineApp {
   readonly layout: StoreLayout;
   readonly store: MachineStore;
+  readonly ssh: SshConnector;
+  readonly clock: Clock;
+  /** Undefined means the built-in registry, which is loaded only when a driver is needed. */
+  private readonly drivers: readonly RegisteredDriver[] | undefined;
 
-  constructor(storePath: string) {
+  constructor(storePath: string, dependencies: Partial<AppDependencies> = {}) {
     this.layout = new StoreLayout(storePath);
     this.store = new MachineStore(this.layout);
+    this.ssh = dependencies.ssh ?? ssh2Connector;
+    this.clock = dependencies.clock ?? systemClock;
+    this.drivers = dependencies.drivers;
   }
 
   /** The named machine, or `default` when no name was given and it exists. */
@@ -35,7 +54,7 @@ export class MachineApp {
     // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
     // `machine env` (local files only) must not pay for.
     const { findDriver } = await import('./driver-registry');
-    return findDriver(record.driver);
+    return findDriver(record.driver, this.drivers);
   }
 
   /** Loads the driver implementation for a stored machine. */

@@ -92,17 +92,17 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       if (created.dockerEndpoint) r.dockerEndpoint = created.dockerEndpoint;
     });
 
-    await step('wait for running', () => waitForState(driver, 'Running', request.timeouts?.runningMs ?? 300_000, request.signal, driver.statePollIntervalMs));
+    await step('wait for running', () => waitForState(driver, 'Running', request.timeouts?.runningMs ?? 300_000, request.signal, driver.statePollIntervalMs, app.clock));
 
     const expectedFingerprints = await step('host key', () => announcedHostKeys(driver, request.signal, (m) => progress.note('host key', m)));
-    const { waitForSsh } = await import('../ssh/wait');
     const session = await step('wait for ssh', () =>
-      waitForSsh({ ...sshOptionsFor(app, record, 'trust-on-first-use'), ...(expectedFingerprints.length > 0 ? { expectedFingerprints } : {}) }, {
+      app.ssh.waitFor({ ...sshOptionsFor(app, record, 'trust-on-first-use'), ...(expectedFingerprints.length > 0 ? { expectedFingerprints } : {}) }, {
         timeoutMs: request.timeouts?.sshMs ?? 300_000,
         intervalMs: 1_000,
         signal: request.signal,
         // A key we generated reaches the host through cloud-init, which may still be at work.
         authGraceMs: sshPublicKey ? 180_000 : 0,
+        clock: app.clock,
       }),
     );
     try {
@@ -118,7 +118,8 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     });
     return { record, dockerVersion, timings: progress.timings };
   } catch (caught) {
-    const err = await withDiagnosis(caught, phase, driver);
+    // An interrupted wait did not fail: the host's console has nothing to say about the user's Ctrl-C.
+    const err = request.signal.aborted ? caught : await withDiagnosis(caught, phase, driver);
     await recordFailure(app, name, phase, err);
     if (!request.keepOnFailure) await rollback(app, name, progress);
     throw request.signal.aborted && !(err instanceof MachineError) ? createInterrupted() : err;

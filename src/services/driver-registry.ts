@@ -26,7 +26,8 @@ export interface RegisteredDriver {
   open(env: DriverEnvironment<StoredDriverConfig>): Promise<Driver>;
 }
 
-function register<Config>(descriptor: DriverDescriptor<Config>): RegisteredDriver {
+/** Wraps a descriptor for the core: the one way a driver joins the registry (tests register fakes the same way). */
+export function register<Config>(descriptor: DriverDescriptor<Config>): RegisteredDriver {
   const read = (config: StoredDriverConfig) => descriptor.readConfig(config);
   return {
     name: descriptor.name,
@@ -61,16 +62,16 @@ export function driverNames(): string[] {
 }
 
 /** "generic (ssh, vps), qemu, amazonec2 (aws, ec2)": for help and for the unknown-driver error. */
-export function driverNamesWithAliases(): string {
-  return registry.map((d) => (d.aliases.length > 0 ? `${d.name} (${d.aliases.join(', ')})` : d.name)).join(', ');
+export function driverNamesWithAliases(drivers: readonly RegisteredDriver[] = registry): string {
+  return drivers.map((d) => (d.aliases.length > 0 ? `${d.name} (${d.aliases.join(', ')})` : d.name)).join(', ');
 }
 
-/** The driver a user named, by its name or an alias, case-insensitively. */
-export function findDriver(nameOrAlias: string): RegisteredDriver {
+/** The driver a user named, by its name or an alias, case-insensitively, among `drivers` (default: all this build knows). */
+export function findDriver(nameOrAlias: string, drivers: readonly RegisteredDriver[] = registry): RegisteredDriver {
   const wanted = nameOrAlias.trim().toLowerCase();
-  const found = registry.find((d) => d.name === wanted || d.aliases.includes(wanted));
+  const found = drivers.find((d) => d.name === wanted || d.aliases.includes(wanted));
   if (!found) {
-    throw new UsageError(`unknown driver "${nameOrAlias}"`, [`available drivers: ${driverNamesWithAliases()}`]);
+    throw new UsageError(`unknown driver "${nameOrAlias}"`, [`available drivers: ${driverNamesWithAliases(drivers)}`]);
   }
   return found;
 }

@@ -9,7 +9,6 @@ import { waitForEngineReady } from './engine-ready';
 import { sshOptionsFor, withSession } from './ssh-access';
 import { waitForState } from './wait-state';
 import { readIfExists } from '../util/read-if-exists';
-import { systemClock } from '../util/wait';
 
 const targetState: Record<LifecycleOperation, MachineState> = {
   start: 'Running',
@@ -54,9 +53,9 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   await progress.phase(operation, () => action());
   if (operation === 'restart') {
     // A restart passes through not-running; give the host a moment to go down before we ask.
-    await systemClock.sleep(3_000);
+    await app.clock.sleep(3_000);
   }
-  await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000, undefined, driver.statePollIntervalMs));
+  await progress.phase(`wait for ${wanted.toLowerCase()}`, () => waitForState(driver, wanted, 300_000, undefined, driver.statePollIntervalMs, app.clock));
   const certificatesReissued = wanted === 'Running' ? await settleRunning(app, record, await addressOf(driver), progress) : false;
   return { name: record.name, state: wanted, alreadyThere: false, certificatesReissued };
 }
@@ -84,8 +83,7 @@ async function settleRunning(app: MachineApp, record: MachineRecord, address: Ma
   const current = await followSshEndpoint(app, record, address.ssh);
   // Running to the hypervisor is not running to the user: wait until SSH and the engine answer.
   await progress.phase('wait for ssh', async () => {
-    const { waitForSsh } = await import('../ssh/wait');
-    const session = await waitForSsh(sshOptionsFor(app, current), { timeoutMs: 300_000, intervalMs: 1_000 });
+    const session = await app.ssh.waitFor(sshOptionsFor(app, current), { timeoutMs: 300_000, intervalMs: 1_000, clock: app.clock });
     await session.close();
   });
   const reissued = await reissueIfAddressChanged(app, current, address.ip, progress);
@@ -99,8 +97,7 @@ async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, i
   const current = await readIfExists(app.layout.machineFile(record.name, 'server.pem'));
   if (current !== undefined && certificateCovers(current, ip) && ip === record.ip) return false;
   const updated = await app.store.update(record.name, (r) => (r.ip = ip));
-  const { waitForSsh } = await import('../ssh/wait');
-  const session = await waitForSsh(sshOptionsFor(app, updated), { timeoutMs: 300_000, intervalMs: 1_000 });
+  const session = await app.ssh.waitFor(sshOptionsFor(app, updated), { timeoutMs: 300_000, intervalMs: 1_000, clock: app.clock });
   try {
     await provisionMachine(app, updated, session, progress, { reuseServerCert: true });
   } finally {

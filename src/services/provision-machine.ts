@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
-import type { SshSession } from '../ssh/client';
+import type { RemoteSession } from '../ssh/session';
 import { readIfExists } from '../util/read-if-exists';
 import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
@@ -20,7 +20,7 @@ export interface ProvisionOutcome {
 export async function provisionMachine(
   app: MachineApp,
   record: MachineRecord,
-  session: SshSession,
+  session: RemoteSession,
   progress: Progress,
   options: { reuseServerCert: boolean; extraAddresses?: string[] },
 ): Promise<ProvisionOutcome> {
@@ -88,7 +88,7 @@ export async function provisionMachine(
  * Container bridges are left out: they appear only once dockerd runs, and counting them would make
  * the second provision re-issue the certificate and restart dockerd for nothing.
  */
-async function hostAddresses(session: SshSession): Promise<string[]> {
+async function hostAddresses(session: RemoteSession): Promise<string[]> {
   const result = await session.exec('ip -o addr show scope global 2>/dev/null || true');
   return parseIpAddrOutput(result.stdout);
 }

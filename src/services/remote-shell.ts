@@ -1,6 +1,6 @@
 import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
-import { type HostKeyPolicy, withSession } from './ssh-access';
+import { type HostKeyPolicy, withInteractiveSession } from './ssh-access';
 
 /**
  * `machine ssh`: an interactive login shell with a PTY, or one command whose exit code becomes ours.
@@ -8,7 +8,7 @@ import { type HostKeyPolicy, withSession } from './ssh-access';
  */
 export async function runRemoteShell(app: MachineApp, record: MachineRecord, words: string[], pinMode: HostKeyPolicy): Promise<number> {
   const pty = process.stdin.isTTY ? { term: process.env.TERM ?? 'xterm-256color', cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 } : undefined;
-  return withSession(
+  return withInteractiveSession(
     app,
     record,
     async (session) => {

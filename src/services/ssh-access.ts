@@ -1,5 +1,5 @@
-import type { SshConnectOptions } from '../ssh/client';
-import type { SshSession } from '../ssh/client';
+import type { SshConnectOptions, SshSession } from '../ssh/client';
+import type { RemoteSession } from '../ssh/session';
 import type { MachineApp } from './app';
 import { OperationError } from '../core/errors';
 import type { MachineRecord } from '../core/machine-record';
@@ -26,15 +26,26 @@ export function sshOptionsFor(app: MachineApp, record: MachineRecord, pinMode: H
   };
 }
 
-/** Opens one SSH connection to a machine; the host key must match the pinned one. */
+/**
+ * Opens one ssh2 connection to a machine; the host key must match the pinned one. For scp and the
+ * interactive shell, which need ssh2's SFTP streams and terminal; everything else uses withSession.
+ */
 export async function openSession(app: MachineApp, record: MachineRecord, pinMode: HostKeyPolicy = 'strict'): Promise<SshSession> {
   const { connectSsh } = await import('../ssh/client');
   return connectSsh(sshOptionsFor(app, record, pinMode));
 }
 
-/** Runs `work` over one connection and always closes it. */
-export async function withSession<T>(app: MachineApp, record: MachineRecord, work: (session: SshSession) => Promise<T>, pinMode: HostKeyPolicy = 'strict'): Promise<T> {
-  const session = await openSession(app, record, pinMode);
+/** Runs `work` over one connection made through the app's SSH connector, and always closes it. */
+export async function withSession<T>(app: MachineApp, record: MachineRecord, work: (session: RemoteSession) => Promise<T>, pinMode: HostKeyPolicy = 'strict'): Promise<T> {
+  return closingAfter(await app.ssh.connect(sshOptionsFor(app, record, pinMode)), work);
+}
+
+/** As withSession, over an ssh2 session: for a terminal or a command attached to ours. */
+export async function withInteractiveSession<T>(app: MachineApp, record: MachineRecord, work: (session: SshSession) => Promise<T>, pinMode: HostKeyPolicy = 'strict'): Promise<T> {
+  return closingAfter(await openSession(app, record, pinMode), work);
+}
+
+async function closingAfter<S extends RemoteSession, T>(session: S, work: (session: S) => Promise<T>): Promise<T> {
   try {
     return await work(session);
   } finally {

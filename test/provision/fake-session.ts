@@ -22,6 +22,11 @@ export class FakeSession implements RemoteSession {
   scriptReplies: Record<string, ScriptReply> = {};
   /** Deliver script output through onStdout/onStderr (as ssh2 does) or only in the result. */
   streams = true;
+  /** What `ip -o addr show scope global` prints: the host's addresses, one line per address. */
+  addressReport = '';
+  /** Called when a script runs, before its reply is given: the host acting on it (dockerd restarting). */
+  onScript: ((script: string, reply: ScriptReply) => Promise<void> | void) | undefined;
+  closed = false;
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
@@ -31,9 +36,11 @@ export class FakeSession implements RemoteSession {
     if (command === 'sudo -n true') return this.sudoWorks ? ok('') : { code: 1, stdout: '', stderr: 'sudo: a password is required\n' };
     if (command === 'mktemp -d') return ok(`${this.stagingDir}\n`);
     if (command.startsWith('mkdir ') || command.startsWith('rm -rf ')) return ok('');
+    if (command === 'ip -o addr show scope global 2>/dev/null || true') return ok(this.addressReport);
     const script = /\/([a-z-]+)\.sh'$/.exec(command)?.[1];
     if (script) {
       const reply = this.scriptReplies[script] ?? {};
+      await this.onScript?.(script, reply);
       const stdout = reply.stdout ?? '';
       const stderr = reply.stderr ?? '';
       if (this.streams) {
@@ -58,7 +65,9 @@ export class FakeSession implements RemoteSession {
     throw new Error(`ENOENT ${remotePath}`);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
 function ok(stdout: string): ExecResult {
