@@ -54,8 +54,9 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
 
   let phase = 'reserve';
   const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    phase = name;
+    // An interrupt noticed between steps belongs to the step that ended, not to the one never started.
     throwIfCreateInterrupted(request.signal);
+    phase = name;
     return progress.phase(name, work);
   };
 
