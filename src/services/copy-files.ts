@@ -6,6 +6,7 @@ import { openSession } from './ssh-access';
  * machines never need to reach each other). One connection per machine involved.
  */
 export async function copyFiles(app: MachineApp, source: string, destination: string, recursive: boolean): Promise<void> {
+  // Lazy: scp's SFTP streams come with ssh2; this module is light until a copy starts.
   const { copy } = await import('../ssh/scp');
   const sessions = new Map<string, Awaited<ReturnType<typeof openSession>>>();
   try {

@@ -5,6 +5,7 @@ import type { Driver } from '../core/driver';
 import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../core/errors';
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
+import { generateMachineKeyPair } from '../ssh/keys';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
 import { provisionMachine } from './provision-machine';
@@ -47,6 +48,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   await progress.phase('reserve', () =>
     withStoreLock(layout.root, async () => {
       await store.reserve(initialRecord(request));
+      // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far.
       const { ensureStoreCertificates } = await import('../tls');
       await ensureStoreCertificates(layout, request.tls.keyType);
     }),
@@ -67,7 +69,6 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     }
     if (request.driver.generatesSshKey(request.driverConfig)) {
       sshPublicKey = await step('ssh key', async () => {
-        const { generateMachineKeyPair } = await import('../ssh/keys');
         const { publicKey, privateKeyPath } = await generateMachineKeyPair(layout.machineFile(name, 'id_ed25519'));
         await store.update(name, (r) => (r.driverState = { ...r.driverState, sshKeyPath: layout.relative(privateKeyPath) }));
         return publicKey;

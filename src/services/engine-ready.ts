@@ -1,5 +1,6 @@
 import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
+import { engineVersion, waitForEngine } from '../engine/engine-client';
 import { engineTargetFor } from './engine-access';
 
 /**
@@ -7,7 +8,6 @@ import { engineTargetFor } from './engine-access';
  * Returns the engine version.
  */
 export async function waitForEngineReady(app: MachineApp, record: MachineRecord, timeoutMs: number, signal?: AbortSignal): Promise<string> {
-  const { waitForEngine, engineVersion } = await import('../engine/engine-client');
   const target = await engineTargetFor(app, record);
   await waitForEngine(target, { timeoutMs, intervalMs: 500, ...(signal ? { signal } : {}) });
   const version = await engineVersion(target, { timeoutMs: 10_000 });

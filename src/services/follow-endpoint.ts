@@ -1,5 +1,6 @@
 import type { MachineApp } from './app';
 import type { MachineRecord, SshEndpoint } from '../core/machine-record';
+import { carryPins } from '../ssh/known-hosts';
 
 /**
  * After a start, a cloud host may answer at a new address (EC2 without an Elastic IP). The record
@@ -9,7 +10,6 @@ import type { MachineRecord, SshEndpoint } from '../core/machine-record';
 export async function followSshEndpoint(app: MachineApp, record: MachineRecord, now: SshEndpoint): Promise<MachineRecord> {
   if (!record.ssh) return record;
   if (now.host === record.ssh.host && now.port === record.ssh.port) return record;
-  const { carryPins } = await import('../ssh/known-hosts');
   await carryPins(app.layout.machineFile(record.name, 'known_hosts'), record.ssh, now);
   return app.store.update(record.name, (r) => {
     if (r.ssh) r.ssh = { ...r.ssh, host: now.host, port: now.port };

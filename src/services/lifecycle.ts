@@ -93,6 +93,7 @@ async function settleRunning(app: MachineApp, record: MachineRecord, address: Ma
 }
 
 async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, ip: string, progress: Progress): Promise<boolean> {
+  // Lazy: the X.509 library loads only when a running machine's certificate must be checked.
   const { certificateCovers } = await import('../tls');
   const current = await readIfExists(app.layout.machineFile(record.name, 'server.pem'));
   if (current !== undefined && certificateCovers(current, ip) && ip === record.ip) return false;

@@ -1,6 +1,7 @@
 import type { MachineApp } from './app';
 import { errorMessage } from '../core/errors';
 import { dockerUrl, type MachineRecord, type MachineState } from '../core/machine-record';
+import { engineVersion } from '../engine/engine-client';
 import { engineTargetFor } from './engine-access';
 
 export interface MachineStatus {
@@ -26,7 +27,6 @@ export async function probeMachine(app: MachineApp, record: MachineRecord, optio
   }
   if (state !== 'Running' || !options.withEngine) return { state, ...(url ? { url } : {}) };
   try {
-    const { engineVersion } = await import('../engine/engine-client');
     const version = await engineVersion(await engineTargetFor(app, record), { timeoutMs: 10_000, ...(options.signal ? { signal: options.signal } : {}) });
     return { state, dockerVersion: `v${version.Version}`, ...(url ? { url } : {}) };
   } catch (err) {

@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
+import { provisionHost } from '../provision/runner';
 import type { RemoteSession } from '../ssh/session';
 import { readIfExists } from '../util/read-if-exists';
 import type { MachineApp } from './app';
@@ -24,8 +25,8 @@ export async function provisionMachine(
   progress: Progress,
   options: { reuseServerCert: boolean; extraAddresses?: string[] },
 ): Promise<ProvisionOutcome> {
+  // Lazy: src/tls brings the X.509 library, which only the commands that reach this step should load.
   const tls = await import('../tls');
-  const { provisionHost } = await import('../provision/runner');
   const { layout } = app;
 
   const sans = await (async () => {

@@ -26,6 +26,7 @@ export async function reprovision(
   if (options.rotateClientCerts) {
     await progress.phase('rotate CA and client certificate', () =>
       withStoreLock(app.layout.root, async () => {
+        // Lazy: the X.509 library loads only for a rotation.
         const { rotateStoreCertificates } = await import('../tls');
         await rotateStoreCertificates(app.layout, record.tls.keyType);
       }),

@@ -31,6 +31,7 @@ export function sshOptionsFor(app: MachineApp, record: MachineRecord, pinMode: H
  * interactive shell, which need ssh2's SFTP streams and terminal; everything else uses withSession.
  */
 export async function openSession(app: MachineApp, record: MachineRecord, pinMode: HostKeyPolicy = 'strict'): Promise<SshSession> {
+  // Lazy: ssh2 loads on the first connection, not with every command that imports this module.
   const { connectSsh } = await import('../ssh/client');
   return connectSsh(sshOptionsFor(app, record, pinMode));
 }
