@@ -3,7 +3,7 @@ import { MachineCommand } from '../cli/base-command';
 import type { LsRow } from '../cli/listing/ls-row';
 import { dockerUrl, type MachineRecord } from '../core/machine-record';
 import { findActiveMachine } from '../engine/active';
-import { currentDockerSelection } from '../engine/docker-config';
+import { type DockerSelection, currentDockerSelection } from '../engine/docker-config';
 
 export default class Ls extends MachineCommand<typeof Ls> {
   static override summary = 'list machines';
@@ -29,7 +29,7 @@ export default class Ls extends MachineCommand<typeof Ls> {
     const { renderTable, renderFormat, sortRows } = await import('../cli/listing/ls-format');
     const filter = parseFilters(flags.filter ?? []);
     const records = await this.loadAll();
-    this.activeName = findActiveMachine(records, await currentDockerSelection(process.env));
+    this.selection = await currentDockerSelection(process.env);
     const needsLiveState = !flags.quiet || (flags.filter ?? []).some((f) => f.toLowerCase().startsWith('state='));
     const rows = await collectRows(records, (record, signal) => this.row(record, needsLiveState, !flags.quiet, signal), {
       timeoutMs: flags.timeout * 1000,
@@ -43,8 +43,8 @@ export default class Ls extends MachineCommand<typeof Ls> {
     return shown;
   }
 
-  /** The machine plain `docker` talks to, chosen by DOCKER_HOST or by a docker context. */
-  private activeName: string | undefined;
+  /** What plain `docker` talks to (DOCKER_HOST or a docker context), read once per listing. */
+  private selection: DockerSelection = { kind: 'default' };
 
   private async loadAll(): Promise<MachineRecord[]> {
     const names = await this.app.store.names();
@@ -64,7 +64,7 @@ export default class Ls extends MachineCommand<typeof Ls> {
   private baseRow(record: MachineRecord): LsRow {
     return {
       name: record.name,
-      active: record.name === this.activeName ? '*' : '-',
+      active: findActiveMachine([record], this.selection) ? '*' : '-',
       driver: record.driver,
       state: '',
       url: dockerUrl(record) ?? '',

@@ -7,6 +7,7 @@ import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type Tls
 import { withStoreLock } from '../core/store/lock';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
+import { refreshMachineContext } from './docker-context';
 import { provisionMachine } from './provision-machine';
 import { sshOptionsFor } from './ssh-access';
 import { waitForState } from './wait-state';
@@ -116,6 +117,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       r.status = 'ready';
       delete r.error;
     });
+    await refreshMachineContext(app, record, progress);
     return { record, dockerVersion, timings: progress.timings };
   } catch (caught) {
     const err = await withDiagnosis(caught, phase, driver);
