@@ -1,23 +1,64 @@
 import type { MachineApp } from '../services/app';
 import { UsageError } from '../core/errors';
-import { dockerEnvironment, dockerEnvUnsetNames } from '../engine/docker-env';
+import type { MachineRecord } from '../core/machine-record';
+import { contextVariableOverrides, contextsShadowedByDockerHost } from '../engine/context-conflicts';
+import { dockerConfigDir, readCurrentContext } from '../engine/docker-config';
+import { dockerContextEnvironment, dockerEnvUnsetNames, dockerEnvironment } from '../engine/docker-env';
 import { renderEnvScript } from '../engine/env-script';
 import type { Shell } from '../engine/shells';
+import { ensureMachineContext } from '../services/docker-context';
 
 export interface EnvOutput {
   script: string;
   set: Array<[string, string]>;
   unset: string[];
+  /** For stderr: where the environment would override what the script sets, or be overridden by it. */
+  warnings: string[];
 }
 
-/** What `machine env` prints, shared by the oclif command and its fast path. Local files only. */
-export async function envOutput(app: MachineApp, options: { name?: string; shell: Shell; unset: boolean; noProxy: boolean; bin: string }): Promise<EnvOutput> {
+export interface EnvRequest {
+  name?: string;
+  shell: Shell;
+  unset: boolean;
+  noProxy: boolean;
+  /** DOCKER_CONTEXT=machine-NAME instead of the four TLS variables. */
+  context: boolean;
+  bin: string;
+  /** The environment the script will run in (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * What `machine env` prints, shared by the oclif command and its fast path. Local files only: the
+ * store, and for --context the docker CLI's context store (the context is written if missing).
+ */
+export async function envOutput(app: MachineApp, options: EnvRequest): Promise<EnvOutput> {
+  const env = options.env ?? process.env;
+  const contextFlag = options.context ? ' --context' : '';
   if (options.unset) {
     if (options.name) throw new UsageError('--unset takes no machine name');
-    const unset = dockerEnvUnsetNames(options.noProxy);
-    return { script: renderEnvScript({ shell: options.shell, set: [], unset, hintCommand: `${options.bin} env --unset` }), set: [], unset };
+    const unset = dockerEnvUnsetNames(options.noProxy, env, options.context);
+    return { script: renderEnvScript({ shell: options.shell, set: [], unset, hintCommand: `${options.bin} env --unset${contextFlag}` }), set: [], unset, warnings: [] };
   }
   const record = await app.record(options.name);
-  const { set } = dockerEnvironment(record, app.layout, { noProxy: options.noProxy, currentEnv: process.env });
-  return { script: renderEnvScript({ shell: options.shell, set, unset: [], hintCommand: `${options.bin} env ${record.name}` }), set, unset: [] };
+  const { set, warnings } = options.context ? await contextForm(app, record, options.noProxy, env) : await variablesForm(app, record, options.noProxy, env);
+  return { script: renderEnvScript({ shell: options.shell, set, unset: [], hintCommand: `${options.bin} env${contextFlag} ${record.name}` }), set, unset: [], warnings };
+}
+
+async function variablesForm(app: MachineApp, record: MachineRecord, noProxy: boolean, env: NodeJS.ProcessEnv): Promise<Pick<EnvOutput, 'set' | 'warnings'>> {
+  const { set } = dockerEnvironment(record, app.layout, { noProxy, currentEnv: env });
+  // config.json is read only when DOCKER_CONTEXT does not already decide; unreadable, it names no context.
+  const current = env.DOCKER_CONTEXT ? undefined : await readCurrentContext(dockerConfigDir(env)).catch(() => undefined);
+  return { set, warnings: contextsShadowedByDockerHost(env, current, record.name) };
+}
+
+async function contextForm(app: MachineApp, record: MachineRecord, noProxy: boolean, env: NodeJS.ProcessEnv): Promise<Pick<EnvOutput, 'set' | 'warnings'>> {
+  const context = await ensureMachineContext(app, record, dockerConfigDir(env));
+  const { set } = dockerContextEnvironment(record, context, { noProxy, currentEnv: env });
+  return { set, warnings: contextVariableOverrides(env) };
+}
+
+/** How both forms of `machine env` show a warning on stderr, so the fast path and oclif's print the same. */
+export function formatEnvWarning(warning: string): string {
+  return `Warning: ${warning}\n`;
 }

@@ -3,24 +3,30 @@ import { MachineApp } from '../services/app';
 import { defaultStorePath } from '../core/store-layout';
 import { detectShell } from '../engine/shell-detect';
 import { isShell } from '../engine/shells';
-import { envOutput } from './env-output';
+import { envOutput, formatEnvWarning } from './env-output';
 
 /**
  * `machine env` runs in shell prompts and rc files, so it must be quick; oclif alone costs ~70 ms to
- * load. For the plain forms (a name, --shell, --unset, --no-proxy, --storage-path) this prints the
- * same script as the oclif command through the same function. Anything else (help, --json, --debug,
- * a bad flag, any error) answers false and the full command runs, so messages and exit codes stay oclif's.
+ * load. For the plain forms (a name, --shell, --unset, --no-proxy, --context, --storage-path) this
+ * prints the same script, and the same warnings on stderr, as the oclif command through the same
+ * function. Anything else (help, --json, --debug, a bad flag, any error) answers false and the full
+ * command runs, so messages and exit codes stay oclif's.
  * test/cli/fast-env.test.ts keeps these options in step with the command's flags.
  */
 export const FAST_ENV_OPTIONS = {
   shell: { type: 'string' },
   unset: { type: 'boolean', short: 'u' },
   'no-proxy': { type: 'boolean' },
+  context: { type: 'boolean' },
   'storage-path': { type: 'string', short: 's' },
   debug: { type: 'boolean' },
 } as const;
 
-export async function runFastEnv(argv: string[], write: (text: string) => void = (t) => process.stdout.write(t)): Promise<boolean> {
+export async function runFastEnv(
+  argv: string[],
+  write: (text: string) => void = (t) => process.stdout.write(t),
+  writeError: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<boolean> {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: FAST_ENV_OPTIONS, allowPositionals: true, strict: true });
     // --debug asks to see what happens: the full command shows it.
@@ -28,7 +34,15 @@ export async function runFastEnv(argv: string[], write: (text: string) => void =
     const shell = values.shell === undefined ? detectShell() : isShell(values.shell) ? values.shell : undefined;
     if (!shell) return false;
     const app = new MachineApp(values['storage-path'] ?? defaultStorePath());
-    const output = await envOutput(app, { name: positionals[0], shell, unset: values.unset ?? false, noProxy: values['no-proxy'] ?? false, bin: 'machine' });
+    const output = await envOutput(app, {
+      name: positionals[0],
+      shell,
+      unset: values.unset ?? false,
+      noProxy: values['no-proxy'] ?? false,
+      context: values.context ?? false,
+      bin: 'machine',
+    });
+    for (const warning of output.warnings) writeError(formatEnvWarning(warning));
     write(output.script);
     return true;
   } catch {

@@ -3,6 +3,7 @@ import { MachineCommand } from '../cli/base-command';
 import type { LsRow } from '../cli/listing/ls-row';
 import { dockerUrl, type MachineRecord } from '../core/machine-record';
 import { findActiveMachine } from '../engine/active';
+import { type DockerSelection, currentDockerSelection } from '../engine/docker-config';
 
 export default class Ls extends MachineCommand<typeof Ls> {
   static override summary = 'list machines';
@@ -28,6 +29,7 @@ export default class Ls extends MachineCommand<typeof Ls> {
     const { renderTable, renderFormat, sortRows } = await import('../cli/listing/ls-format');
     const filter = parseFilters(flags.filter ?? []);
     const records = await this.loadAll();
+    this.selection = await currentDockerSelection(process.env);
     const needsLiveState = !flags.quiet || (flags.filter ?? []).some((f) => f.toLowerCase().startsWith('state='));
     const rows = await collectRows(records, (record, signal) => this.row(record, needsLiveState, !flags.quiet, signal), {
       timeoutMs: flags.timeout * 1000,
@@ -40,6 +42,9 @@ export default class Ls extends MachineCommand<typeof Ls> {
     }
     return shown;
   }
+
+  /** What plain `docker` talks to (DOCKER_HOST or a docker context), read once per listing. */
+  private selection: DockerSelection = { kind: 'default' };
 
   private async loadAll(): Promise<MachineRecord[]> {
     const names = await this.app.store.names();
@@ -59,7 +64,7 @@ export default class Ls extends MachineCommand<typeof Ls> {
   private baseRow(record: MachineRecord): LsRow {
     return {
       name: record.name,
-      active: findActiveMachine([record], process.env.DOCKER_HOST) ? '*' : '-',
+      active: findActiveMachine([record], this.selection) ? '*' : '-',
       driver: record.driver,
       state: '',
       url: dockerUrl(record) ?? '',

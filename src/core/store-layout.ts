@@ -7,6 +7,7 @@ import * as path from 'node:path';
  *   STORE/machines/NAME/{config.json, id_ed25519, id_ed25519.pub, known_hosts, ca.pem, cert.pem, key.pem,
  *                        server.pem, server-key.pem, provision.log}
  *   STORE/.lock (the cross-process store lock)
+ *   STORE/previous-docker-context.json (the context `machine use --unset` goes back to, per docker config folder)
  */
 export function defaultStorePath(): string {
   return process.env.MACHINE_STORAGE_PATH || path.join(os.homedir(), '.machine');
@@ -23,6 +24,9 @@ export class StoreLayout {
   }
   get lockTarget(): string {
     return this.root;
+  }
+  get previousDockerContextFile(): string {
+    return path.join(this.root, 'previous-docker-context.json');
   }
 
   caCert(): string {

@@ -1,14 +1,29 @@
 import { dockerUrl, type MachineRecord } from '../core/machine-record';
+import type { DockerSelection } from './docker-config';
+import { machineOfContext } from './machine-context';
 
 /** The port the docker CLI assumes for a tcp:// DOCKER_HOST without one, when TLS is on. */
 const DEFAULT_TLS_PORT = 2376;
 
 /**
- * The machine $DOCKER_HOST points at, if any. Both sides are normalized first, so
+ * The machine plain `docker` talks to, if any: by $DOCKER_HOST when that is set (it overrides every
+ * context), else by the selected context when it is a machine's own `machine-NAME`.
+ */
+export function findActiveMachine(records: readonly MachineRecord[], selection: DockerSelection): string | undefined {
+  if (selection.kind === 'host') return findMachineAtHost(records, selection.dockerHost);
+  if (selection.kind === 'context') {
+    const name = machineOfContext(selection.context);
+    return records.some((record) => record.name === name) ? name : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The machine a DOCKER_HOST value points at, if any. Both sides are normalized first, so
  * `tcp://Dev.Example.com:2376/`, `tcp://dev.example.com:2376` and `dev.example.com` are the same
  * engine, and so are the spellings of one IPv6 address.
  */
-export function findActiveMachine(records: readonly MachineRecord[], dockerHostEnv: string | undefined): string | undefined {
+export function findMachineAtHost(records: readonly MachineRecord[], dockerHostEnv: string | undefined): string | undefined {
   const wanted = dockerHostEnv ? normalizeDockerHost(dockerHostEnv) : undefined;
   if (!wanted) return undefined;
   for (const record of records) {

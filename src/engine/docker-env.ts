@@ -24,16 +24,27 @@ export function dockerEnvironment(record: MachineRecord, layout: StoreLayout, op
     ['DOCKER_CERT_PATH', layout.machineDir(record.name)],
     ['DOCKER_MACHINE_NAME', record.name],
   ];
-  if (options.noProxy) {
-    const variable = noProxyVariable(options.currentEnv);
-    set.push([variable, withNoProxyEntry(options.currentEnv[variable] ?? '', host)]);
-  }
+  if (options.noProxy) set.push(noProxyAssignment(options.currentEnv, host));
   return { set };
 }
 
-/** The variables `machine env --unset` removes: ours, and with --no-proxy the no_proxy list env would have extended. */
-export function dockerEnvUnsetNames(noProxy: boolean, currentEnv: NodeJS.ProcessEnv = process.env): string[] {
-  return noProxy ? [...DOCKER_VARIABLES, noProxyVariable(currentEnv)] : [...DOCKER_VARIABLES];
+/**
+ * `machine env --context`: DOCKER_CONTEXT names the machine's docker context instead of the four
+ * variables; with --no-proxy the machine's address joins no_proxy just the same.
+ */
+export function dockerContextEnvironment(record: MachineRecord, context: string, options: DockerEnvironmentOptions): { set: Array<[string, string]> } {
+  const set: Array<[string, string]> = [['DOCKER_CONTEXT', context]];
+  if (options.noProxy) set.push(noProxyAssignment(options.currentEnv, engineAddress(record).host));
+  return { set };
+}
+
+/**
+ * The variables `machine env --unset` removes: ours (DOCKER_CONTEXT alone with `context`, undoing
+ * `env --context`), and with --no-proxy the no_proxy list env would have extended.
+ */
+export function dockerEnvUnsetNames(noProxy: boolean, currentEnv: NodeJS.ProcessEnv = process.env, context = false): string[] {
+  const ours: string[] = context ? ['DOCKER_CONTEXT'] : [...DOCKER_VARIABLES];
+  return noProxy ? [...ours, noProxyVariable(currentEnv)] : ours;
 }
 
 /**
@@ -49,6 +60,12 @@ export function dockerConfigFlags(record: MachineRecord, layout: StoreLayout): s
     `--tlskey="${layout.machineFile(record.name, 'key.pem')}"`,
     `-H=${url}`,
   ].join('\n');
+}
+
+/** The no_proxy list of `env`, extended by the engine's host. */
+function noProxyAssignment(env: NodeJS.ProcessEnv, host: string): [string, string] {
+  const variable = noProxyVariable(env);
+  return [variable, withNoProxyEntry(env[variable] ?? '', host)];
 }
 
 /** The lower-case spelling wins when it is already in use, as curl and Go read it first. */

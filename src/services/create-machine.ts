@@ -8,6 +8,7 @@ import { withStoreLock } from '../core/store/lock';
 import { generateMachineKeyPair } from '../ssh/keys';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
+import { refreshMachineContext } from './docker-context';
 import { provisionMachine } from './provision-machine';
 import { sshOptionsFor } from './ssh-access';
 import { waitForState } from './wait-state';
@@ -118,6 +119,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       r.status = 'ready';
       delete r.error;
     });
+    await refreshMachineContext(app, record, progress);
     return { record, dockerVersion, timings: progress.timings };
   } catch (caught) {
     // An interrupted wait did not fail: the host's console has nothing to say about the user's Ctrl-C.

@@ -3,6 +3,7 @@ import type { Driver, LifecycleOperation } from '../core/driver';
 import { NotSupportedError } from '../core/errors';
 import type { MachineRecord, MachineState, SshEndpoint } from '../core/machine-record';
 import type { Progress } from './progress';
+import { refreshMachineContext } from './docker-context';
 import { followSshEndpoint } from './follow-endpoint';
 import { provisionMachine } from './provision-machine';
 import { waitForEngineReady } from './engine-ready';
@@ -104,5 +105,7 @@ async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, i
   } finally {
     await session.close();
   }
+  // A context the user kept follows the machine to its new address; one they removed stays removed.
+  await refreshMachineContext(app, updated, progress, { onlyIfExists: true });
   return true;
 }

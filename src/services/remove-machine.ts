@@ -1,5 +1,6 @@
 import type { MachineApp } from './app';
 import { MachineError, OperationError, errorMessage } from '../core/errors';
+import { dropMachineContext } from './docker-context';
 
 export interface RemoveOutcome {
   name: string;
@@ -33,5 +34,7 @@ export async function removeMachine(app: MachineApp, name: string, force: boolea
     }
   }
   await app.store.remove(name);
+  // The record is gone either way; a docker config we cannot change is worth a word, not a failure.
+  notes = [...notes, ...(await dropMachineContext(app, name).catch((err: unknown) => [`could not remove docker context: ${errorMessage(err)}`]))];
   return { name, removed: true, notes, ...(remoteError ? { remoteError } : {}) };
 }

@@ -1,6 +1,7 @@
 import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
+import { refreshMachineContext } from './docker-context';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
 import { provisionMachine } from './provision-machine';
@@ -36,9 +37,11 @@ export async function reprovision(
     withSession(app, record, (session) => provisionMachine(app, record, session, progress, { reuseServerCert: !options.newServerCert })),
   );
   const dockerVersion = await progress.phase('engine ready', () => waitForEngineReady(app, record, 60_000));
-  await app.store.update(record.name, (r) => {
+  const updated = await app.store.update(record.name, (r) => {
     r.status = 'ready';
     delete r.error;
   });
+  // New certificates (regenerate-certs, --client-certs) must reach the context's copy of them too.
+  await refreshMachineContext(app, updated, progress);
   return { name: record.name, engineChanged: outcome.engineChanged, dockerVersion };
 }

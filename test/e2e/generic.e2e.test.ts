@@ -14,6 +14,11 @@ import { runMachine, runShell } from './helpers/cli';
  */
 const MINUTE = 60_000;
 
+/** A shell run's stderr, only when it failed: shown in the diff of a failed expectation, absent otherwise. */
+function failure(run: { code: number; stderr: string }): { stderr?: string } {
+  return run.code === 0 ? {} : { stderr: run.stderr };
+}
+
 describe('generic driver on a real VM', () => {
   let store: string;
   let keyFile: string;
@@ -95,6 +100,40 @@ describe('generic driver on a real VM', () => {
     const labels = await runShell(store, `eval "$(machine env ${name})" && docker info --format '{{json .Labels}}'`);
     expect(JSON.parse(labels.stdout)).toEqual(expect.arrayContaining(['purpose=e2e', 'provider=generic']));
   }, 20 * MINUTE);
+
+  it('keeps a docker context: docker --context, machine use and use --unset reach the machine with no variables', async () => {
+    // Plain docker, as in a fresh terminal: nothing in the environment chooses an engine.
+    const plain = 'unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME';
+    const before = await runShell(store, `set -e; ${plain}
+      docker context create before-machine --docker host=unix:///run/not-a-machine.sock >/dev/null
+      docker context use before-machine >/dev/null
+      docker context ls --format '{{.Name}} {{.DockerEndpoint}}'`);
+    expect({ code: before.code, ...failure(before) }).toEqual({ code: 0 });
+    expect(before.stdout).toContain(`machine-${name} tcp://127.0.0.1:${enginePort}`);
+
+    const byContext = await runShell(store, `set -e; ${plain}
+      docker --context machine-${name} info --format '{{.Name}}'
+      docker --context machine-${name} import ${busyboxTar} machine-test/busybox:context >/dev/null
+      docker --context machine-${name} run --rm machine-test/busybox:context echo through-the-context`);
+    expect({ code: byContext.code, lines: byContext.stdout.trim().split('\n'), ...failure(byContext) }).toEqual({ code: 0, lines: [name, 'through-the-context'] });
+
+    const use = await runShell(store, `set -e; ${plain}
+      machine use ${name} >/dev/null
+      docker context show
+      docker info --format '{{.Name}}'
+      machine ls --format '{{.Name}} {{.Active}}'`);
+    expect({ code: use.code, lines: use.stdout.trim().split('\n'), ...failure(use) }).toEqual({ code: 0, lines: [`machine-${name}`, name, `${name} *`] });
+
+    const unset = await runShell(store, `set -e; ${plain}
+      machine use --unset
+      docker context show`);
+    expect({ code: unset.code, lines: unset.stdout.trim().split('\n'), ...failure(unset) }).toEqual({ code: 0, lines: ['Current docker context is now "before-machine".', 'before-machine'] });
+
+    const envContext = await runShell(store, `set -e; ${plain}
+      eval "$(machine env --context ${name})"
+      docker info --format '{{.Name}}'`);
+    expect({ code: envContext.code, stdout: envContext.stdout.trim(), ...failure(envContext) }).toEqual({ code: 0, stdout: name });
+  }, 10 * MINUTE);
 
   it('refuses a client without the client certificate', async () => {
     const ca = await fs.readFile(path.join(store, 'machines', name, 'ca.pem'));
@@ -240,7 +279,10 @@ describe('generic driver on a real VM', () => {
     expect(refused.stderr).toMatch(/--yes/);
     const removed = await runMachine(store, ['rm', '-y', name]);
     expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain(`removed docker context machine-${name}`);
     await expect(fs.access(path.join(store, 'machines', name))).rejects.toThrow();
+    const contexts = await runShell(store, "docker context ls --format '{{.Name}}'");
+    expect(contexts.stdout.trim().split('\n').sort()).toEqual(['before-machine', 'default']);
     expect(JSON.parse((await runMachine(store, ['ls', '--json'])).stdout)).toEqual([]);
   });
 });
