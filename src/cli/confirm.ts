@@ -8,6 +8,7 @@ export async function confirmOrRefuse(question: string, skipFlag: string): Promi
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UsageError(`${question} — no terminal to ask on; pass ${skipFlag} to go ahead`);
   }
+  // Lazy: the prompt library loads only when there is a question to ask.
   const { confirm } = await import('@inquirer/prompts');
   return confirm({ message: question, default: false });
 }

@@ -1,5 +1,7 @@
 import { MachineCommand } from '../cli/base-command';
 import { OperationError } from '../core/errors';
+import { findActiveMachine } from '../engine/active';
+import { currentDockerSelection } from '../engine/docker-config';
 
 export default class Active extends MachineCommand<typeof Active> {
   static override summary = 'print the machine plain docker talks to: by $DOCKER_HOST, else by the docker context';
@@ -7,8 +9,6 @@ export default class Active extends MachineCommand<typeof Active> {
   static override enableJsonFlag = true;
 
   async run(): Promise<{ name: string }> {
-    const { findActiveMachine } = await import('../engine/active');
-    const { currentDockerSelection } = await import('../engine/docker-config');
     const records = await Promise.all((await this.app.store.names()).map((n) => this.app.store.load(n)));
     const name = findActiveMachine(records, await currentDockerSelection(process.env));
     if (!name) {

@@ -1,5 +1,6 @@
 import { MachineCommand } from '../cli/base-command';
 import { machineNameArg } from '../cli/machine-arg';
+import { dockerConfigFlags } from '../engine/docker-env';
 
 export interface ConfigResult {
   flags: string;
@@ -12,7 +13,6 @@ export default class Config extends MachineCommand<typeof Config> {
   static override args = machineNameArg;
 
   async run(): Promise<ConfigResult> {
-    const { dockerConfigFlags } = await import('../engine/docker-env');
     const record = await this.app.record(this.args.name);
     const flags = dockerConfigFlags(record, this.app.layout);
     this.log(flags);

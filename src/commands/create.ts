@@ -6,6 +6,8 @@ import { allDriverFlags, driverNamesWithAliases, findDriver } from '../services/
 import { UsageError } from '../core/errors';
 import { validateName } from '../core/store/machine-store';
 import { createMachine } from '../services/create-machine';
+import { dockerUrl } from '../core/machine-record';
+import { promises as fs } from 'node:fs';
 
 export interface CreateResult {
   name: string;
@@ -70,7 +72,6 @@ export default class Create extends MachineCommand<typeof Create> {
         },
         progress,
       );
-      const { dockerUrl } = await import('../core/machine-record');
       const url = dockerUrl(outcome.record) ?? '';
       if (!this.jsonEnabled()) {
         this.log(`Machine "${args.name}" is ready: engine ${outcome.dockerVersion} at ${url} (${(progress.totalMs() / 1000).toFixed(1)}s)`);
@@ -91,7 +92,6 @@ export default class Create extends MachineCommand<typeof Create> {
 }
 
 async function assertReadable(file: string): Promise<void> {
-  const { promises: fs } = await import('node:fs');
   try {
     await fs.access(file);
   } catch {

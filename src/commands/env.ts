@@ -3,6 +3,8 @@ import { MachineCommand } from '../cli/base-command';
 import { machineNameArg } from '../cli/machine-arg';
 import { UsageError } from '../core/errors';
 import { SHELLS } from '../engine/shells';
+import { detectShell } from '../engine/shell-detect';
+import { envOutput, formatEnvWarning } from '../cli/env-output';
 
 export interface EnvResult {
   shell: string;
@@ -32,8 +34,6 @@ export default class Env extends MachineCommand<typeof Env> {
 
   async run(): Promise<EnvResult> {
     const { flags, args } = this;
-    const { detectShell } = await import('../engine/shell-detect');
-    const { envOutput, formatEnvWarning } = await import('../cli/env-output');
     const shell = flags.shell ?? detectShell();
     if (!shell) throw new UsageError('cannot tell which shell you use ($SHELL is empty)', [`name it: ${this.config.bin} env --shell bash`]);
     const output = await envOutput(this.app, {

@@ -4,6 +4,10 @@ import type { LsRow } from '../cli/listing/ls-row';
 import { dockerUrl, type MachineRecord } from '../core/machine-record';
 import { findActiveMachine } from '../engine/active';
 import { type DockerSelection, currentDockerSelection } from '../engine/docker-config';
+import { matchesFilter, parseFilters } from '../cli/listing/ls-filter';
+import { collectRows } from '../cli/listing/collect';
+import { renderFormat, renderTable, sortRows } from '../cli/listing/ls-format';
+import { probeMachine } from '../services/probe-machine';
 
 export default class Ls extends MachineCommand<typeof Ls> {
   static override summary = 'list machines';
@@ -24,9 +28,6 @@ export default class Ls extends MachineCommand<typeof Ls> {
 
   async run(): Promise<LsRow[]> {
     const { flags } = this;
-    const { parseFilters, matchesFilter } = await import('../cli/listing/ls-filter');
-    const { collectRows } = await import('../cli/listing/collect');
-    const { renderTable, renderFormat, sortRows } = await import('../cli/listing/ls-format');
     const filter = parseFilters(flags.filter ?? []);
     const records = await this.loadAll();
     this.selection = await currentDockerSelection(process.env);
@@ -54,7 +55,6 @@ export default class Ls extends MachineCommand<typeof Ls> {
   private async row(record: MachineRecord, live: boolean, withEngine: boolean, signal: AbortSignal): Promise<LsRow> {
     const base = this.baseRow(record);
     if (!live) return base;
-    const { probeMachine } = await import('../services/probe-machine');
     const started = Date.now();
     const status = await probeMachine(this.app, record, { withEngine, signal });
     return { ...base, state: status.state, docker: status.dockerVersion ?? '', errors: status.error ?? '', responseMs: Date.now() - started };

@@ -17,7 +17,7 @@ it("removes what the journal names, then the record, passing on the driver's not
 
   const outcome = await removeMachine(w.app, 'dev1', false);
 
-  expect(outcome).toEqual({ name: 'dev1', removed: true, notes: ['removed disk disk-dev1', 'removed vm vm-dev1'] });
+  expect(outcome).toEqual({ name: 'dev1', removed: true, notes: ['removed disk disk-dev1', 'removed vm vm-dev1', 'removed docker context machine-dev1'] });
   expect(w.cloud.resources.size).toBe(0);
   expect(await w.app.store.exists('dev1')).toBe(false);
 });
@@ -28,7 +28,7 @@ it('is success when the provider already lost the resources, and says so', async
 
   const outcome = await removeMachine(w.app, 'dev1', false);
 
-  expect(outcome.notes).toEqual(['disk disk-dev1 was already gone', 'vm vm-dev1 was already gone']);
+  expect(outcome.notes).toEqual(['disk disk-dev1 was already gone', 'vm vm-dev1 was already gone', 'removed docker context machine-dev1']);
   expect(await w.app.store.exists('dev1')).toBe(false);
 });
 
@@ -55,7 +55,7 @@ describe('when the driver cannot remove', () => {
 
     const outcome = await removeMachine(w.app, 'dev1', true);
 
-    expect(outcome).toEqual({ name: 'dev1', removed: true, notes: [], remoteError: 'the provider API answered 503' });
+    expect(outcome).toEqual({ name: 'dev1', removed: true, notes: ['removed docker context machine-dev1'], remoteError: 'the provider API answered 503' });
     expect(await w.app.store.exists('dev1')).toBe(false);
   });
 });
@@ -71,6 +71,6 @@ it('removes a record whose create failed half-way, with only what was journaled'
 
   const outcome = await removeMachine(w.app, 'dev1', false);
 
-  expect(outcome.notes).toEqual(['removed disk disk-dev1']);
+  expect(outcome.notes).toEqual(['removed disk disk-dev1', 'removed docker context machine-dev1']);
   expect(w.cloud.resources.size).toBe(0);
 });
