@@ -64,7 +64,7 @@ export function resourceOf(url: string): string {
   }
   const parts = path.split('/').filter((p) => p !== '');
   const providers = parts.lastIndexOf('providers');
-  if (providers >= 0) return parts.slice(providers + 2).join('/') || path;
+  if (providers >= 0) return parts.slice(providers + 2).join('/') || `providers/${parts[providers + 1] ?? ''}`;
   // A resource group (`subscriptions/S/resourcegroups/G`), or a blob: its name.
   return parts[0]?.toLowerCase() === 'subscriptions' ? parts.slice(2).join('/') || path : (parts.pop() ?? path);
 }
