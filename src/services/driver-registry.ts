@@ -1,5 +1,6 @@
 import { amazonec2Driver } from '../../drivers/amazonec2';
 import { genericDriver } from '../../drivers/generic';
+import { hypervDriver } from '../../drivers/hyperv';
 import { qemuDriver } from '../../drivers/qemu';
 import type { Driver, DriverDescriptor, DriverEnvironment, DriverFlags, LifecycleOperation } from '../core/driver';
 import { UsageError } from '../core/errors';
@@ -50,7 +51,7 @@ function toStored(config: unknown): StoredDriverConfig {
 }
 
 /** Every driver this build knows, in the order help lists them. Descriptors are cheap; implementations load on demand. */
-const registry: readonly RegisteredDriver[] = [register(genericDriver), register(qemuDriver), register(amazonec2Driver)];
+const registry: readonly RegisteredDriver[] = [register(genericDriver), register(qemuDriver), register(amazonec2Driver), register(hypervDriver)];
 
 export function registeredDrivers(): readonly RegisteredDriver[] {
   return registry;
