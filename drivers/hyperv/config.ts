@@ -42,11 +42,14 @@ export function hypervConfigFromFlags(flags: Record<string, unknown>, cwd: strin
   const staticMacAddress = macFlag(stringFlag(flags, 'hyperv-static-macaddress'));
   const vlanId = flags['hyperv-vlan-id'] === undefined ? undefined : intFlag(flags, 'hyperv-vlan-id', 0, 1, 4094);
   const powershell = stringFlag(flags, 'hyperv-powershell');
+  const memoryMb = intFlag(flags, 'hyperv-memory', 2048, 256, 12 * 1024 * 1024);
+  // Hyper-V refuses a startup memory that is not a multiple of 2 MB; say so before anything is made.
+  if (memoryMb % 2 !== 0) throw new UsageError(`--hyperv-memory must be a multiple of 2 MB (Hyper-V's rule), not ${memoryMb}`);
   return {
     image,
     ...(imageSha256 ? { imageSha256 } : {}),
     ...(virtualSwitch ? { virtualSwitch } : {}),
-    memoryMb: intFlag(flags, 'hyperv-memory', 2048, 256, 12 * 1024 * 1024),
+    memoryMb,
     cpuCount: intFlag(flags, 'hyperv-cpu-count', 2, 1, 240),
     diskSizeMb: intFlag(flags, 'hyperv-disk-size', 20000, 1024, 64 * 1024 * 1024),
     ...(staticMacAddress ? { staticMacAddress } : {}),

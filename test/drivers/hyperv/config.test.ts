@@ -47,6 +47,7 @@ describe('hyperv flags', () => {
     [{ 'hyperv-static-macaddress': '01:00:5e:00:00:01' }, /multicast/],
     [{ 'hyperv-vlan-id': 4095 }, /--hyperv-vlan-id must be a whole number between 1 and 4094/],
     [{ 'hyperv-memory': 100 }, /--hyperv-memory/],
+    [{ 'hyperv-memory': 1025 }, /--hyperv-memory must be a multiple of 2 MB/],
     [{ 'hyperv-disk-size': 10 }, /--hyperv-disk-size/],
     [{ 'hyperv-image': 'ftp://host/x.img' }, /--hyperv-image must be an http\(s\) URL/],
     [{ 'hyperv-image-sha256': 'abc' }, /--hyperv-image-sha256/],
