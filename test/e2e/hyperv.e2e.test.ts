@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
+import { CmdletError } from './harness/hyperv-emulator/host';
 import { type HyperVEmulator, startHyperVEmulator } from './harness/hyperv-emulator/server';
 import { ensureImage } from './harness/vm';
-import { runMachine, runShell } from './helpers/cli';
+import { machineBin, runMachine, runShell } from './helpers/cli';
 import { type ImageServer, serveImage } from './helpers/image-server';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
@@ -55,7 +56,7 @@ describe('hyperv driver through the Hyper-V emulator', () => {
   }, 20 * MINUTE);
 
   afterAll(async () => {
-    await machine(['rm', '-y', '--force', 'h1']).catch(() => undefined);
+    for (const name of ['h0', 'h1', 'h2']) await machine(['rm', '-y', '--force', name]).catch(() => undefined);
     await emulator?.close();
     await server?.close();
     await fs.rm(store, { recursive: true, force: true });
@@ -85,11 +86,50 @@ describe('hyperv driver through the Hyper-V emulator', () => {
     expect(server.imageRequests()).toBe(0);
   }, 5 * MINUTE);
 
+  it('a cmdlet failure in create reports its message and category; rm of a machine whose VM was deleted behind our back still cleans up', async () => {
+    emulator.host.failNext('start-vm', new CmdletError("'h0' failed to start. Not enough memory in the system to start the virtual machine h0.", 'ResourceUnavailable', 'OutOfMemory,Microsoft.HyperV.PowerShell.Commands.StartVM'));
+    const failed = await machine(createArgs('h0', '--keep-on-failure'));
+    expect(failed.code).not.toBe(0);
+    expect(flat(failed.stderr)).toMatch(/Hyper-V \(start-vm\): 'h0' failed to start\. Not enough memory in the system to start the virtual machine h0\. \[ResourceUnavailable\]/);
+    expect(emulator.host.list().map((vm) => [vm.name, vm.state])).toEqual([['h0', 'Off']]);
+
+    // Kept by --keep-on-failure, then deleted in "Hyper-V Manager".
+    await emulator.host.deleteBehindBack('h0');
+    expect(emulator.host.list()).toEqual([]);
+    const removed = await machine(['rm', '-y', 'h0']);
+    expect({ code: removed.code, err: removed.code === 0 ? '' : removed.stderr }).toEqual({ code: 0, err: '' });
+    expect(removed.stdout).toMatch(/was already gone/);
+    expect(await storeFiles()).toEqual([]);
+  }, 5 * MINUTE);
+
+  it('Ctrl-C while waiting for the guest removes the VM, its disk and its seed', async () => {
+    const child = spawn(process.execPath, [machineBin, ...createArgs('h2', '--json')], { env: { ...process.env, ...emulator.env, MACHINE_STORAGE_PATH: store }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let interrupted = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!interrupted && /waiting for the guest to report its address/.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(interrupted).toBe(true);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/"event":"phase-end","phase":"roll back"/);
+    expect(emulator.host.list()).toEqual([]);
+    const left = await fs.readdir(path.join(store, 'machines', 'h2'));
+    expect(left.filter((f) => ['disk.vhdx', 'seed.iso', 'hyperv'].includes(f))).toEqual([]);
+    expect((await machine(['rm', '-y', 'h2'])).code).toBe(0);
+    expect(await storeFiles()).toEqual([]);
+  }, 5 * MINUTE);
+
   it('creates a Generation 2 VM on "Default Switch" with the seed as a DVD, and docker runs a container on it', async () => {
     const started = Date.now();
     const created = await machine(createArgs('h1'));
     expect({ code: created.code, stderr: created.code === 0 ? '' : created.stderr }).toEqual({ code: 0, stderr: '' });
     process.stderr.write(`hyperv e2e: create took ${Math.round((Date.now() - started) / 1000)} s\n`);
+    // Downloaded once, by the first create above.
     expect(server.imageRequests()).toBe(1);
 
     const [vm] = emulator.host.list();

@@ -82,6 +82,7 @@ export class HyperVHost {
   private settings: HostSettings;
   private readonly subnet: string;
   private nextHost = 10;
+  private readonly injected = new Map<string, CmdletError>();
 
   constructor(
     readonly stateDir: string,
@@ -110,6 +111,19 @@ export class HyperVHost {
   /** A VM removed behind the driver's back (Hyper-V Manager, another tool): off and gone. */
   async deleteBehindBack(name: string): Promise<void> {
     for (const vm of [...this.vms.values()].filter((v) => v.name === name)) await this.removeVm(vm);
+  }
+
+  /** The next run of `script` fails with `error` once it has done its lookups (a host out of memory, a disk full...). */
+  failNext(script: string, error: CmdletError): void {
+    this.injected.set(script, error);
+  }
+
+  /** Throws the failure injected for `script`, once. */
+  injectedFailure(script: string): void {
+    const error = this.injected.get(script);
+    if (!error) return;
+    this.injected.delete(script);
+    throw error;
   }
 
   requireElevation(cmdlet: string): void {

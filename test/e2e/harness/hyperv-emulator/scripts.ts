@@ -122,6 +122,7 @@ export const SCRIPT_HANDLERS: Record<string, Handler> = {
   'start-vm': async (host, p) => {
     host.requireElevation('GetVM');
     const vm = assertMachineVm(findMachineVm(host, p), p);
+    host.injectedFailure('start-vm');
     await host.startVm(vm);
     return { state: vm.state };
   },
