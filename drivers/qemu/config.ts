@@ -1,19 +1,10 @@
 import * as path from 'node:path';
 import { UsageError } from '../../src/core/errors';
+import { defaultImageUrl, isUrl } from '../../src/images/image-source';
 import { intFlag, stringFlag } from '../../src/util/flag-values';
 
 export const ACCELERATORS = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'] as const;
 export type AccelChoice = (typeof ACCELERATORS)[number];
-
-/**
- * The current Ubuntu LTS cloud image for this host's architecture. Its checksum comes from the
- * SHA256SUMS file published beside it (see image-source.ts), so bumping the release is this one line.
- */
-export const DEFAULT_IMAGE_RELEASE = '26.04';
-export function defaultImageUrl(arch: string = process.arch): string {
-  const ubuntuArch = arch === 'arm64' ? 'arm64' : 'amd64';
-  return `https://cloud-images.ubuntu.com/releases/${DEFAULT_IMAGE_RELEASE}/release/ubuntu-${DEFAULT_IMAGE_RELEASE}-server-cloudimg-${ubuntuArch}.img`;
-}
 
 /** What the QEMU driver persists. Local paths are absolute: later commands run from any folder. */
 export interface QemuConfig {
@@ -32,10 +23,6 @@ export interface QemuConfig {
   /** QEMU system emulator; absent means the one for this host's architecture. */
   binary?: string;
   sshUser: string;
-}
-
-export function isUrl(image: string): boolean {
-  return /^https?:\/\//i.test(image);
 }
 
 export function qemuConfigFromFlags(flags: Record<string, unknown>, cwd: string = process.cwd()): QemuConfig {

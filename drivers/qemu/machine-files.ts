@@ -4,6 +4,7 @@ import * as path from 'node:path';
 export interface MachineFiles {
   disk: string;
   seed: string;
+  /** The seed's source folder, written by releases that made the ISO with genisoimage; rm still removes it. */
   seedDir: string;
   pidfile: string;
   /** Our own record of the launched process (pid and start time), written next to QEMU's pidfile. */

@@ -8,7 +8,8 @@ import type { QemuConfig } from './config';
 import { ProcessError } from '../../src/util/process-error';
 import { runProcess } from '../../src/util/run-process';
 import { gatherHostFacts } from './host-facts';
-import { ImageCache, cachedImagePath } from './image-cache';
+import { ImageCache, cachedImagePath } from '../../src/images/image-cache';
+import { writeSeedIso } from '../../src/images/nocloud-seed';
 import { launchQemu, removeFiles } from './launch';
 import { machineFiles, runtimeFiles, type MachineFiles } from './machine-files';
 import { createOverlay, qemuImgFor } from './overlay';
@@ -16,7 +17,6 @@ import { releasePorts, reservePorts } from './ports';
 import { isOurProcess, procStat, readPidfile, signal, waitForExit, type ProcessIdentity } from './process';
 import { qmpCommand, stateFromRunStatus } from './qmp';
 import { type Accelerator, type HostFacts, accelProblem, buildQemuArgs, defaultBinary, resolveAccel } from './qemu-args';
-import { ISO_TOOL_SUGGESTIONS, findIsoTool, writeSeedIso } from './seed';
 import { serialLogTail } from './serial-log';
 import { GUEST_ENGINE_PORT } from './guest';
 
@@ -82,7 +82,6 @@ export class QemuDriver implements Driver {
     await runProcess(qemuImg, ['--version'], { timeoutMs: 15_000 }).catch((err: unknown) => {
       throw new PreCreateCheckError(`${qemuImg} is missing (it makes the machine's disk)`, QEMU_PACKAGE_SUGGESTIONS, err);
     });
-    if (!(await findIsoTool())) throw new PreCreateCheckError('no ISO writer (genisoimage, mkisofs or xorriso) to build the cloud-init seed', ISO_TOOL_SUGGESTIONS);
     const facts = await this.hostFacts(binary);
     if (this.config.accel !== 'auto') {
       const problem = accelProblem(this.config.accel, facts);
@@ -96,7 +95,7 @@ export class QemuDriver implements Driver {
   async create(ctx: CreateContext): Promise<CreateResult> {
     if (!ctx.sshPublicKey) throw new OperationError('QEMU_NO_KEY', 'the QEMU driver needs the machine\'s generated SSH key, and none was given');
 
-    const cache = new ImageCache(this.env.storePath);
+    const cache = new ImageCache(this.env.storePath, { image: '--qemu-image', sha256: '--qemu-image-sha256' });
     const image = await cache.resolve(this.config.image, {
       ...(this.config.imageSha256 ? { expectedSha256: this.config.imageSha256 } : {}),
       progress: (m) => ctx.progress(m),

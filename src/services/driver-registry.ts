@@ -1,6 +1,7 @@
 import { amazonec2Driver } from '../../drivers/amazonec2';
 import { azureDriver } from '../../drivers/azure';
 import { genericDriver } from '../../drivers/generic';
+import { hypervDriver } from '../../drivers/hyperv';
 import { qemuDriver } from '../../drivers/qemu';
 import type { Driver, DriverDescriptor, DriverEnvironment, DriverFlags, LifecycleOperation } from '../core/driver';
 import { UsageError } from '../core/errors';
@@ -52,7 +53,7 @@ function toStored(config: unknown): StoredDriverConfig {
 }
 
 /** Every driver this build knows, in the order help lists them. Descriptors are cheap; implementations load on demand. */
-const registry: readonly RegisteredDriver[] = [register(genericDriver), register(qemuDriver), register(amazonec2Driver), register(azureDriver)];
+const registry: readonly RegisteredDriver[] = [register(genericDriver), register(qemuDriver), register(amazonec2Driver), register(azureDriver), register(hypervDriver)];
 
 export function registeredDrivers(): readonly RegisteredDriver[] {
   return registry;
@@ -62,7 +63,7 @@ export function driverNames(): string[] {
   return registry.map((d) => d.name);
 }
 
-/** "generic (ssh, vps), qemu, amazonec2 (aws, ec2), azure (az)": for help and for the unknown-driver error. */
+/** "generic (ssh, vps), qemu, amazonec2 (aws, ec2), azure (az), hyperv": for help and for the unknown-driver error. */
 export function driverNamesWithAliases(drivers: readonly RegisteredDriver[] = registry): string {
   return drivers.map((d) => (d.aliases.length > 0 ? `${d.name} (${d.aliases.join(', ')})` : d.name)).join(', ');
 }

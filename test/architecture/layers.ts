@@ -12,7 +12,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/util'], // small helpers with no knowledge of machines (child processes, waiting, flags)
   ['src/tls'],
   ['src/ssh'],
-  ['src/provision', 'src/engine'],
+  ['src/provision', 'src/engine', 'src/images'], // images: cloud-image download, verify and cache; the NoCloud seed ISO; disk formats
   ['drivers/*'],
   ['src/services'], // orchestration: the app object, the driver registry, create/lifecycle/remove...
   ['src/cli'],

@@ -9,11 +9,12 @@ describe('driver registry', () => {
     expect(findDriver('vps').name).toBe('generic');
     expect(findDriver('qemu').name).toBe('qemu');
     expect(findDriver('az').name).toBe('azure');
+    expect(findDriver('Hyperv').name).toBe('hyperv');
   });
 
   it('refuses an unknown driver, listing names with their aliases', () => {
     expect(() => findDriver('virtualbox')).toThrow(expect.objectContaining({ exit: 2, suggestions: [`available drivers: ${driverNamesWithAliases()}`] }));
-    expect(driverNamesWithAliases()).toBe('generic (ssh, vps), qemu, amazonec2 (aws, ec2), azure (az)');
+    expect(driverNamesWithAliases()).toBe('generic (ssh, vps), qemu, amazonec2 (aws, ec2), azure (az), hyperv');
   });
 
   it('no name or alias belongs to two drivers', () => {

@@ -1,5 +1,6 @@
 import { UsageError } from '../../../src/core/errors';
-import { defaultImageUrl, qemuConfigFromFlags } from '../../../drivers/qemu/config';
+import { qemuConfigFromFlags } from '../../../drivers/qemu/config';
+import { defaultImageUrl } from '../../../src/images/image-source';
 
 describe('qemuConfigFromFlags', () => {
   it('defaults to the Ubuntu LTS cloud image, 2 CPUs, 2 GiB, 20G, auto, user machine', () => {

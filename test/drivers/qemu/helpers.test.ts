@@ -7,7 +7,7 @@ import { overlayArgs, parseImageInfo, sizeInBytes } from '../../../drivers/qemu/
 import { isOurProcess, parseProcStat, readPidfile } from '../../../drivers/qemu/process';
 import { qmpCommand, stateFromRunStatus } from '../../../drivers/qemu/qmp';
 import { cleanConsoleText, serialLogTail } from '../../../drivers/qemu/serial-log';
-import { parseSha256Sums, sha256SumsUrl } from '../../../drivers/qemu/sha256sums';
+import { parseSha256Sums, sha256SumsUrl } from '../../../src/images/sha256sums';
 
 let dir: string;
 beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'qemu-helpers-'))));

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runProcess } from '../../../src/util/run-process';
+import { buildIso } from '../../../src/images/iso9660';
 import { shellQuote } from '../../../src/util/shell-quote';
 
 /** A second NIC on a shared socket network, with a fixed address (that network has no DHCP server). */
@@ -54,13 +54,16 @@ export function renderMetaData(options: SeedOptions): string {
   return `instance-id: ${yamlString(options.instanceId)}\nlocal-hostname: ${yamlString(options.hostname)}\n`;
 }
 
-/** Writes a NoCloud seed ISO (volume label `cidata`, which cloud-init looks for) and returns its path. */
+/** Writes a NoCloud seed ISO (volume label `cidata`, which cloud-init looks for) with the project's own ISO writer and returns its path. */
 export async function writeSeedIso(dir: string, options: SeedOptions): Promise<string> {
-  const sourceDir = path.join(dir, 'seed');
-  await fs.mkdir(sourceDir, { recursive: true });
-  await fs.writeFile(path.join(sourceDir, 'user-data'), renderUserData(options));
-  await fs.writeFile(path.join(sourceDir, 'meta-data'), renderMetaData(options));
   const isoPath = path.join(dir, 'seed.iso');
-  await runProcess('genisoimage', ['-quiet', '-output', isoPath, '-volid', 'cidata', '-joliet', '-rock', path.join(sourceDir, 'user-data'), path.join(sourceDir, 'meta-data')], { timeoutMs: 60_000 });
+  const iso = buildIso({
+    volumeId: 'cidata',
+    files: [
+      { name: 'user-data', content: Buffer.from(renderUserData(options)) },
+      { name: 'meta-data', content: Buffer.from(renderMetaData(options)) },
+    ],
+  });
+  await fs.writeFile(isoPath, iso);
   return isoPath;
 }

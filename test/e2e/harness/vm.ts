@@ -132,6 +132,8 @@ export interface GuestQemuOptions {
   manifest: ImageManifest;
   imageDir: string;
   overlayPath: string;
+  /** The disk's format; default qcow2 (the Hyper-V emulator boots the VHDX the driver made). */
+  diskFormat?: 'qcow2' | 'vhdx';
   seedPath: string;
   serialLogPath: string;
   /** QEMU user-network forwards, e.g. `hostfwd=tcp:127.0.0.1:2222-:22`. */
@@ -165,7 +167,7 @@ function guestQemuArgs(options: GuestQemuOptions): string[] {
     '-kernel', path.join(options.imageDir, options.manifest.kernel),
     '-initrd', path.join(options.imageDir, options.manifest.initrd),
     '-append', options.manifest.append,
-    '-drive', `file=${options.overlayPath},if=virtio,format=qcow2`,
+    '-drive', `file=${options.overlayPath},if=virtio,format=${options.diskFormat ?? 'qcow2'}`,
     '-drive', `file=${options.seedPath},if=virtio,format=raw,readonly=on`,
     '-netdev', `user,id=net0,${forwards.join(',')}`,
     '-device', `virtio-net-pci,netdev=net0,mac=${PRIMARY_NIC_MAC}`,
@@ -231,6 +233,8 @@ export interface StartVmOptions {
   imageDir?: string;
   /** The VM's qcow2 disk over the cached image: created when missing, booted as it is when present (so a restart keeps the guest's files). */
   overlayPath: string;
+  /** The format of an existing disk at overlayPath; default qcow2. */
+  diskFormat?: 'qcow2' | 'vhdx';
   /** Virtual size in GiB of an overlay created here; default the image's own size, which it must not be below (the guest's filesystem would be cut). */
   diskSizeGb?: number;
   seedPath: string;
@@ -329,6 +333,7 @@ export async function startVm(options: StartVmOptions): Promise<VmProcess> {
       manifest,
       imageDir,
       overlayPath: options.overlayPath,
+      ...(options.diskFormat ? { diskFormat: options.diskFormat } : {}),
       seedPath: options.seedPath,
       serialLogPath: options.serialLogPath,
       forwards: options.forwards,

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { downloadToFile, fetchText } from '../../../drivers/qemu/download';
-import { isolateProxyEnvironment } from '../../helpers/forward-proxy';
-import { type Handler, type LocalServer, sendPartThenDrop, serveWithRange, startLocalServer } from '../../helpers/local-http-server';
-import { makeTempDir } from '../../helpers/tmp-store';
+import { downloadToFile, fetchText } from '../../src/images/download';
+import { isolateProxyEnvironment } from '../helpers/forward-proxy';
+import { type Handler, type LocalServer, sendPartThenDrop, serveWithRange, startLocalServer } from '../helpers/local-http-server';
+import { makeTempDir } from '../helpers/tmp-store';
 
 // Real servers on 127.0.0.1, scripted per test; back-offs shortened so retries take milliseconds.
 const fast = { retryDelayMs: 20, retryMaxDelayMs: 100 };
@@ -43,7 +43,7 @@ describe('downloadToFile', () => {
   it('gives up on a redirect loop, saying so', async () => {
     const s = await serve((_req, res) => res.writeHead(302, { location: '/again' }).end());
     await expect(downloadToFile(`${s.base}/loop`, part, { tuning: fast })).rejects.toMatchObject({
-      code: 'QEMU_IMAGE_DOWNLOAD',
+      code: 'IMAGE_DOWNLOAD',
       message: `could not download ${s.base}/loop: more than 5 redirects`,
     });
   });
@@ -64,7 +64,7 @@ describe('downloadToFile', () => {
   it('stops after the configured number of retries, naming the URL and the reason', async () => {
     const s = await serve((_req, res) => res.writeHead(429).end());
     await expect(downloadToFile(`${s.base}/disk.img`, part, { tuning: { ...fast, retries: 2 } })).rejects.toMatchObject({
-      code: 'QEMU_IMAGE_DOWNLOAD',
+      code: 'IMAGE_DOWNLOAD',
       message: `could not download ${s.base}/disk.img: HTTP 429 (Too Many Requests)`,
     });
     expect(s.requests).toHaveLength(3);
@@ -213,7 +213,7 @@ describe('fetchText', () => {
 
   it('names the URL and the status of any other failure', async () => {
     const s = await serve((_req, res) => res.writeHead(403).end());
-    await expect(fetchText(`${s.base}/SHA256SUMS`)).rejects.toMatchObject({ code: 'QEMU_IMAGE_DOWNLOAD', message: `could not download ${s.base}/SHA256SUMS: HTTP 403 (Forbidden)` });
+    await expect(fetchText(`${s.base}/SHA256SUMS`)).rejects.toMatchObject({ code: 'IMAGE_DOWNLOAD', message: `could not download ${s.base}/SHA256SUMS: HTTP 403 (Forbidden)` });
   });
 
   it('refuses a body over the limit', async () => {

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findIsoTool, renderMetaData, renderUserData, writeSeedIso } from '../../../drivers/qemu/seed';
+import { renderMetaData, renderUserData, writeSeedIso } from '../../src/images/nocloud-seed';
+import { runProcess } from '../../src/util/run-process';
 
 const options = { instanceId: 'dev1-0a1b2c', hostname: 'dev1', user: 'docker', sshPublicKey: 'ssh-ed25519 AAAAC3Nza machine\n' };
 
@@ -33,17 +34,21 @@ describe('NoCloud seed', () => {
     expect(renderUserData({ ...options, sshPublicKey: 'ssh-ed25519 AAA"\nruncmd: [reboot]' })).not.toMatch(/^runcmd/m);
   });
 
-  it('writes an ISO 9660 volume labelled cidata holding both files', async () => {
-    if (!(await findIsoTool())) return; // covered by the pre-create check; nothing to write with here
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'qemu-seed-'));
+  it('runs extra first-boot lines through sh, quoted', () => {
+    const text = renderUserData({ ...options, runcmd: ['echo "a b" > /tmp/x'] });
+    expect(text).toMatch(/^runcmd:\n {2}- \[ sh, -c, "echo \\"a b\\" > \/tmp\/x" \]$/m);
+    expect(renderUserData(options)).not.toMatch(/runcmd/);
+  });
+
+  it('writes an ISO 9660 volume labelled cidata whose Joliet names are user-data and meta-data', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nocloud-seed-'));
     try {
-      const iso = await fs.readFile(await writeSeedIso(dir, options));
-      // The primary volume descriptor is sector 16: type 1, "CD001", volume id at offset 40.
-      const pvd = iso.subarray(16 * 2048, 17 * 2048);
-      expect(pvd.subarray(1, 6).toString('latin1')).toBe('CD001');
-      expect(pvd.subarray(40, 72).toString('latin1').trim()).toBe('cidata');
-      expect(iso.includes(Buffer.from('ssh-ed25519 AAAAC3Nza machine'))).toBe(true);
-      expect(iso.includes(Buffer.from('local-hostname: "dev1"'))).toBe(true);
+      const iso = await writeSeedIso(dir, options);
+      const read = async (...args: string[]) => (await runProcess('isoinfo', ['-i', iso, ...args], { timeoutMs: 20_000 })).stdout;
+      expect(await read('-d')).toMatch(/Volume id: cidata/);
+      expect(await read('-J', '-x', '/user-data')).toBe(renderUserData(options));
+      expect(await read('-J', '-x', '/meta-data')).toBe(renderMetaData(options));
+      expect(await fs.readdir(dir)).toEqual(['seed.iso']);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

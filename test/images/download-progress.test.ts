@@ -8,7 +8,7 @@ import {
   formatRate,
   plainLine,
   type Terminal,
-} from '../../../drivers/qemu/download-progress';
+} from '../../src/images/download-progress';
 
 const MiB = 1024 * 1024;
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { downloadToFile, fetchText } from '../../../drivers/qemu/download';
-import { proxyFor, redactCredentials, redactUrl } from '../../../drivers/qemu/download-proxy';
-import { createCa, issueServerCert } from '../../../src/tls';
-import { type ForwardProxy, isolateProxyEnvironment, startForwardProxy } from '../../helpers/forward-proxy';
-import { type LocalServer, serveWithRange, startLocalServer } from '../../helpers/local-http-server';
-import { makeTempDir } from '../../helpers/tmp-store';
+import { downloadToFile, fetchText } from '../../src/images/download';
+import { proxyFor, redactCredentials, redactUrl } from '../../src/images/download-proxy';
+import { createCa, issueServerCert } from '../../src/tls';
+import { type ForwardProxy, isolateProxyEnvironment, startForwardProxy } from '../helpers/forward-proxy';
+import { type LocalServer, serveWithRange, startLocalServer } from '../helpers/local-http-server';
+import { makeTempDir } from '../helpers/tmp-store';
 
 // Downloads through a real forward proxy on 127.0.0.1 (plain forwarding for http://, CONNECT for
 // https://), chosen from the environment the way corporate users set it.

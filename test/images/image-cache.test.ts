@@ -4,8 +4,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ImageCache, cachedImagePath, imageCacheDir } from '../../../drivers/qemu/image-cache';
-import { isolateProxyEnvironment } from '../../helpers/forward-proxy';
+import { ImageCache, cachedImagePath, imageCacheDir } from '../../src/images/image-cache';
+import { isolateProxyEnvironment } from '../helpers/forward-proxy';
+
+/** The cache names the driver's flags in its messages; these tests speak as the QEMU driver. */
+const QEMU_FLAGS = { image: '--qemu-image', sha256: '--qemu-image-sha256' };
 
 const image = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
 image.write('QFI\xfb fake qcow2 header', 0, 'latin1');
@@ -90,7 +93,7 @@ const cacheEntries = async (): Promise<string[]> => (await fs.readdir(imageCache
 describe('ImageCache with a URL', () => {
   it('downloads, verifies against SHA256SUMS and stores the image by digest, read-only', async () => {
     const progress: string[] = [];
-    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m) });
+    const resolved = await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m) });
     expect(resolved).toEqual({ path: cachedImagePath(store, digest), sha256: digest });
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
     expect((await fs.stat(resolved.path)).mode & 0o222).toBe(0);
@@ -102,7 +105,7 @@ describe('ImageCache with a URL', () => {
     const progress: string[] = [];
     let screen = '';
     const terminal = { isTTY: true, columns: 100, write: (text: string) => (screen += text) };
-    await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
+    await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
     expect(progress).toEqual([`downloading ${server.base}/img/disk.img`, 'verifying the image checksum']);
     expect(screen).toMatch(/\r {2}disk\.img {2}100% \[#{30}\] {2}3\.00 MiB \/ 3\.00 MiB.*\n$/);
   });
@@ -111,33 +114,33 @@ describe('ImageCache with a URL', () => {
     const progress: string[] = [];
     let screen = '';
     const terminal = { isTTY: false, write: (text: string) => (screen += text) };
-    await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
+    await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m), terminal });
     expect(progress).toContain('disk.img: 3 MiB of 3 MiB (100%)');
     expect(screen).toBe('');
   });
 
   it('follows redirects', async () => {
-    expect((await new ImageCache(store).resolve(`${server.base}/moved/disk.img`)).sha256).toBe(digest);
+    expect((await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/moved/disk.img`)).sha256).toBe(digest);
   });
 
   it('downloads nothing the second time', async () => {
-    const cache = new ImageCache(store);
+    const cache = new ImageCache(store, QEMU_FLAGS);
     await cache.resolve(`${server.base}/img/disk.img`);
     await cache.resolve(`${server.base}/img/disk.img`);
     expect(imageRequests()).toBe(1);
   });
 
   it('uses the cached image when SHA256SUMS is unreachable later', async () => {
-    await new ImageCache(store).resolve(`${server.base}/img/disk.img`);
+    await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`);
     server.sums = undefined;
     await server.close();
-    expect((await new ImageCache(store).resolve(`${server.base}/img/disk.img`)).sha256).toBe(digest);
+    expect((await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`)).sha256).toBe(digest);
   });
 
   it('on a checksum mismatch deletes the download and leaves nothing', async () => {
     const wrong = 'f'.repeat(64);
-    await expect(new ImageCache(store).resolve(`${server.base}/img/disk.img`, { expectedSha256: wrong })).rejects.toMatchObject({
-      code: 'QEMU_IMAGE_CHECKSUM',
+    await expect(new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`, { expectedSha256: wrong })).rejects.toMatchObject({
+      code: 'IMAGE_CHECKSUM',
       message: expect.stringContaining(`expected sha256 ${wrong}, got ${digest}`),
     });
     expect(await cacheEntries()).toEqual([]);
@@ -145,20 +148,20 @@ describe('ImageCache with a URL', () => {
 
   it('refuses an image it cannot verify, naming --qemu-image-sha256', async () => {
     server.sums = undefined;
-    await expect(new ImageCache(store).resolve(`${server.base}/img/disk.img`)).rejects.toThrow(/--qemu-image-sha256|SHA256SUMS does not exist/);
+    await expect(new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`)).rejects.toThrow(/--qemu-image-sha256|SHA256SUMS does not exist/);
     server.sums = 'nothing here\n';
-    await expect(new ImageCache(store).resolve(`${server.base}/img/disk.img`)).rejects.toThrow(/does not list it/);
+    await expect(new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`)).rejects.toThrow(/does not list it/);
     expect(imageRequests()).toBe(0);
   });
 
   it('uses --qemu-image-sha256 without SHA256SUMS', async () => {
     server.sums = undefined;
-    expect((await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { expectedSha256: digest })).sha256).toBe(digest);
+    expect((await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`, { expectedSha256: digest })).sha256).toBe(digest);
   });
 
   it('reports HTTP errors clearly', async () => {
-    await expect(new ImageCache(store).resolve(`${server.base}/img/absent.img`, { expectedSha256: digest })).rejects.toMatchObject({
-      code: 'QEMU_IMAGE_DOWNLOAD',
+    await expect(new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/absent.img`, { expectedSha256: digest })).rejects.toMatchObject({
+      code: 'IMAGE_DOWNLOAD',
       message: expect.stringContaining('HTTP 404'),
     });
   });
@@ -166,7 +169,7 @@ describe('ImageCache with a URL', () => {
   it('resumes a download whose connection dropped midway, within the same create', async () => {
     server.cutAfter = 1024 * 1024;
     const progress: string[] = [];
-    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m) });
+    const resolved = await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`, { progress: (m) => progress.push(m) });
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
     const asked = server.requests.filter((r) => r.url.endsWith('disk.img'));
     expect(asked).toHaveLength(2);
@@ -183,7 +186,7 @@ describe('ImageCache with a URL', () => {
     server.stallAfter = 1024 * 1024;
     const url = `${server.base}/img/disk.img`;
     const interrupt = new AbortController();
-    const first = new ImageCache(store).resolve(url, { signal: interrupt.signal });
+    const first = new ImageCache(store, QEMU_FLAGS).resolve(url, { signal: interrupt.signal });
     await server.stalled;
     const partPath = path.join(imageCacheDir(store), `${digest}.part`);
     while ((await fs.stat(partPath).then((s) => s.size, () => 0)) < 1024 * 1024) await new Promise((r) => setTimeout(r, 10));
@@ -191,7 +194,7 @@ describe('ImageCache with a URL', () => {
     await expect(first).rejects.toMatchObject({ code: 'INTERRUPTED', message: expect.stringContaining('1048576 bytes received') });
     expect(await cacheEntries()).toEqual([`${digest}.part`]);
 
-    const resolved = await new ImageCache(store).resolve(url);
+    const resolved = await new ImageCache(store, QEMU_FLAGS).resolve(url);
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
     expect(server.requests.filter((r) => r.url.endsWith('disk.img')).at(-1)?.range).toBe('bytes=1048576-');
     expect(await cacheEntries()).toEqual([`${digest}.qcow2`]);
@@ -200,7 +203,7 @@ describe('ImageCache with a URL', () => {
   it('restarts from zero when the server ignores Range', async () => {
     server.cutAfter = 1024 * 1024;
     server.rangeSupport = false;
-    const resolved = await new ImageCache(store).resolve(`${server.base}/img/disk.img`);
+    const resolved = await new ImageCache(store, QEMU_FLAGS).resolve(`${server.base}/img/disk.img`);
     expect((await fs.readFile(resolved.path)).equals(image)).toBe(true);
     const asked = server.requests.filter((r) => r.url.endsWith('disk.img'));
     expect(asked).toHaveLength(2);
@@ -213,13 +216,13 @@ describe('ImageCache with a local file', () => {
   it('hashes and copies it in once, and checks --qemu-image-sha256', async () => {
     const file = path.join(store, 'my.qcow2');
     await fs.writeFile(file, image);
-    const cache = new ImageCache(store);
+    const cache = new ImageCache(store, QEMU_FLAGS);
     const first = await cache.resolve(file);
     expect(first).toEqual({ path: cachedImagePath(store, digest), sha256: digest });
     const progress: string[] = [];
     await cache.resolve(file, { progress: (m) => progress.push(m) });
     expect(progress).toEqual([]); // same size and mtime: neither hashed nor copied again
-    await expect(cache.resolve(file, { expectedSha256: 'e'.repeat(64) })).rejects.toMatchObject({ code: 'QEMU_IMAGE_CHECKSUM' });
+    await expect(cache.resolve(file, { expectedSha256: 'e'.repeat(64) })).rejects.toMatchObject({ code: 'IMAGE_CHECKSUM' });
     await expect(cache.resolve(path.join(store, 'absent.qcow2'))).rejects.toThrow(/does not exist/);
   });
 });

@@ -1,15 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { OperationError, UsageError } from '../../src/core/errors';
-import { isUrl } from './config';
+import { OperationError, UsageError } from '../core/errors';
+import { type ImageFlags, isUrl } from './image-source';
 import { downloadToFile, fetchText } from './download';
 import { downloadProgress, type Terminal } from './download-progress';
 import { parseSha256Sums, sha256SumsUrl } from './sha256sums';
 
 /**
  * Base images, cached in the store by content: STORE/cache/images/<sha256>.qcow2 (read-only; machines
- * only ever write their own overlay). A URL is downloaded once, checked against --qemu-image-sha256 or
+ * only ever write their own disk). Shared by the local-VM drivers (qemu, hyperv), each naming its own
+ * flags in the messages. A URL is downloaded once, checked against the driver's --X-image-sha256 or
  * the SHA256SUMS published beside it; a local file is hashed and copied in. index.json remembers
  * which URL and which local file (by size and mtime) gave which digest, so a repeat create neither
  * downloads nor re-hashes, and still works offline when SHA256SUMS cannot be fetched.
@@ -49,7 +50,10 @@ export async function sha256File(file: string): Promise<string> {
 export class ImageCache {
   private readonly dir: string;
 
-  constructor(private readonly storePath: string) {
+  constructor(
+    private readonly storePath: string,
+    private readonly flags: ImageFlags,
+  ) {
     this.dir = imageCacheDir(storePath);
   }
 
@@ -60,7 +64,7 @@ export class ImageCache {
 
   private async resolveFile(file: string, options: ResolveOptions): Promise<ResolvedImage> {
     const stat = await fs.stat(file).catch(() => undefined);
-    if (!stat?.isFile()) throw new UsageError(`--qemu-image ${file} does not exist or is not a file`);
+    if (!stat?.isFile()) throw new UsageError(`${this.flags.image} ${file} does not exist or is not a file`);
     const index = await this.readIndex();
     const known = index.files[file];
     let sha256 = known && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known.sha256 : undefined;
@@ -69,7 +73,7 @@ export class ImageCache {
       sha256 = await sha256File(file);
     }
     if (options.expectedSha256 && options.expectedSha256 !== sha256) {
-      throw checksumError(file, options.expectedSha256, sha256, false);
+      throw checksumError(file, options.expectedSha256, sha256, false, this.flags);
     }
     const target = cachedImagePath(this.storePath, sha256);
     if (!(await exists(target))) {
@@ -122,7 +126,7 @@ export class ImageCache {
     const actual = await sha256File(part);
     if (actual !== expected) {
       await fs.rm(part, { force: true });
-      throw checksumError(url, expected, actual, true);
+      throw checksumError(url, expected, actual, true, this.flags);
     }
     await this.publish(part, target);
     await this.updateIndex((i) => (i.urls[url] = expected));
@@ -152,7 +156,7 @@ export class ImageCache {
     const digest = text === undefined ? undefined : parseSha256Sums(text, path.posix.basename(new URL(url).pathname));
     if (!digest) {
       throw new UsageError(`cannot verify ${url}: ${text === undefined ? `${sumsUrl} does not exist` : `${sumsUrl} does not list it`}`, [
-        'pass the image\'s expected digest with --qemu-image-sha256',
+        `pass the image's expected digest with ${this.flags.sha256}`,
       ]);
     }
     return digest;
@@ -190,17 +194,17 @@ function exists(file: string): Promise<boolean> {
   );
 }
 
-function checksumError(source: string, expected: string, actual: string, deleted: boolean): OperationError {
+function checksumError(source: string, expected: string, actual: string, deleted: boolean, flags: ImageFlags): OperationError {
   return new OperationError(
-    'QEMU_IMAGE_CHECKSUM',
+    'IMAGE_CHECKSUM',
     `checksum mismatch for ${source}: expected sha256 ${expected}, got ${actual}${deleted ? ' (the download was deleted)' : ''}`,
-    ['run create again to download it afresh; if it keeps failing, the image or its SHA256SUMS changed upstream or --qemu-image-sha256 is wrong'],
+    [`run create again to download it afresh; if it keeps failing, the image or its SHA256SUMS changed upstream or ${flags.sha256} is wrong`],
   );
 }
 
 function diskFullOr(err: unknown, message: string): OperationError {
   if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-    return new OperationError('QEMU_DISK_FULL', `${message}: no space left on the device`, ['free some disk space, or point MACHINE_STORAGE_PATH at a larger disk'], err);
+    return new OperationError('IMAGE_DISK_FULL', `${message}: no space left on the device`, ['free some disk space, or point MACHINE_STORAGE_PATH at a larger disk'], err);
   }
-  return new OperationError('QEMU_IMAGE_CACHE', `${message}: ${(err as Error).message}`, [], err);
+  return new OperationError('IMAGE_CACHE', `${message}: ${(err as Error).message}`, [], err);
 }

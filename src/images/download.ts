@@ -1,7 +1,7 @@
 import { createWriteStream, promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
 import { HTTPError, type Response } from 'got';
-import { OperationError } from '../../src/core/errors';
+import { OperationError } from '../core/errors';
 import { redactCredentials, redactUrl } from './download-proxy';
 import { DEFAULT_TUNING, DownloadAborted, describeFailure, openGet, transfer, type DownloadTuning } from './download-request';
 
@@ -163,14 +163,14 @@ async function fileError(url: string, partPath: string, err: unknown): Promise<O
   }
   if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
     await fs.rm(partPath, { force: true });
-    return new OperationError('QEMU_DISK_FULL', `no space left while downloading ${redactUrl(url)} to ${partPath}`, ['free some disk space, or point MACHINE_STORAGE_PATH at a larger disk'], err);
+    return new OperationError('IMAGE_DISK_FULL', `no space left while downloading ${redactUrl(url)} to ${partPath}`, ['free some disk space, or point MACHINE_STORAGE_PATH at a larger disk'], err);
   }
   return downloadError(url, err);
 }
 
 function downloadError(url: string, err: unknown): OperationError {
   return new OperationError(
-    'QEMU_IMAGE_DOWNLOAD',
+    'IMAGE_DOWNLOAD',
     `could not download ${redactUrl(url)}: ${describeFailure(err)}`,
     ['check the URL, your network connection and HTTPS_PROXY/NO_PROXY, then run create again (a partial download resumes)'],
     safeCause(err),
