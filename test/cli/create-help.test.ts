@@ -20,9 +20,12 @@ function machine(args: string[]): Promise<{ code: number; stdout: string; stderr
   });
 }
 
-/** The flags a help text lists in its flag sections: `--name` opening a line (after any `-c, `), then `=` or spaces. */
+/**
+ * The flags a help text lists in its flag sections: `--name` (or `--[no-]name` for a negatable switch)
+ * opening a line (after any `-c, `), then `=` or spaces.
+ */
 function listedFlags(help: string): Set<string> {
-  return new Set([...help.matchAll(/^\s+(?:-\w, )?--([a-z0-9-]+)(?=[=\s]|$)/gm)].map((m) => m[1]));
+  return new Set([...help.matchAll(/^\s+(?:-\w, )?--(?:\[no-\])?([a-z0-9-]+)(?=[=\s]|$)/gm)].map((m) => m[1]));
 }
 
 const visible = (flags: Record<string, { hidden?: boolean }>) => Object.keys(flags).filter((name) => !flags[name].hidden);
