@@ -21,7 +21,8 @@ import { qemuBacking } from './contract/qemu';
  *    declared advice; everything else it implements;
  *  - create journals each resource before (or the moment) it exists: at each journal() return the
  *    backing holds nothing of the machine that the journal does not account for, and a create
- *    interrupted anywhere leaves nothing once rolled back as the core does;
+ *    interrupted anywhere, or failed by its backing at any call the backing can refuse, leaves
+ *    nothing once rolled back as the core does;
  *  - create, then stop, start and kill, each followed by the core's polling of state();
  *  - state() of a machine whose resource vanished behind the driver's back is NotFound (or, where the
  *    backing cannot tell, what its module declares and why);
@@ -176,6 +177,24 @@ describe.each(BACKINGS)('the %s driver keeps the driver contract', (driverName, 
     expect(tried.at(-1)).toBe('nowhere: create ran to its end');
     console.log(`${driverName}: create interrupted ${tried.length - 1} ways: ${tried.slice(0, -1).join('; ')}`);
   }, 15 * MINUTE);
+
+  if (backing.refusals.length > 0) {
+    it('a create whose backing refuses a call part-way leaves nothing once rolled back', async () => {
+      const outcomes = [];
+      for (const [index, operation] of backing.refusals.entries()) {
+        const name = `${driverName}-f${index}`;
+        backing.refuseNext(operation);
+        const run = await runCreate(name).finally(() => backing.stopRefusing());
+        await rollBack(name);
+        const afterRollBack = await leftoversOf(name);
+        // Then `machine rm`, which calls remove() whatever the journal holds.
+        await (await core.open(name)).remove();
+        outcomes.push({ operation, failed: run.error !== undefined, unjournaled: run.unjournaled, afterRollBack, afterRm: await leftoversOf(name) });
+        await core.forget(name);
+      }
+      expect(outcomes).toEqual(backing.refusals.map((operation) => ({ operation, failed: true, unjournaled: [], afterRollBack: [], afterRm: [] })));
+    }, 10 * MINUTE);
+  }
 
   it('create journals as it goes and answers; the core sees Running and the host answers SSH', async () => {
     const run = await runCreate(lifeName);

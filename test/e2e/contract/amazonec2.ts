@@ -35,6 +35,12 @@ export function amazonec2Backing(): ContractBacking {
         'amazonec2-security-group': groupName(machineName),
       });
     },
+    // What an IAM policy missing one permission does: that one call is refused, and not retried.
+    refusals: ['ImportKeyPair', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress', 'RunInstances'],
+    refuseNext(operation) {
+      endpoint().failNext(operation, { code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.', status: 403 });
+    },
+    stopRefusing: () => endpoint().clearFaults(),
     // The SDK's default chain reads these; nothing else may (no profile or metadata service of whoever runs the tests).
     processEnv: () => ({
       AWS_ACCESS_KEY_ID: accessKeyId,

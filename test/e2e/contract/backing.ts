@@ -37,6 +37,15 @@ export interface ContractBacking {
   readonly driver: string;
   /** What a vanished machine's state() answers; see VanishedAnswer. */
   readonly vanished: VanishedAnswer;
+  /**
+   * Operations of the backing that it can make fail once (an API call refused), in the order create
+   * asks for them; empty where the backing has no such switch.
+   */
+  readonly refusals: readonly string[];
+  /** The next call of `operation` (one of `refusals`) fails as the real backing can fail it. */
+  refuseNext(operation: string): void;
+  /** Drops a refusal that no call used up. */
+  stopRefusing(): void;
   /** Boots or starts what the driver runs against, once for the whole suite of this driver. */
   setUp(storePath: string): Promise<void>;
   /** The stored config (as `create` would persist it) of a new machine with this name. */

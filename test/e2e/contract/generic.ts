@@ -37,6 +37,10 @@ export function genericBacking(): ContractBacking {
         'generic-ssh-key': keyFile,
       });
     },
+    // The driver asks the host for nothing during create.
+    refusals: [],
+    refuseNext: () => undefined,
+    stopRefusing: () => undefined,
     processEnv: () => ({}),
     leftovers: (machine) => machineFolderResources(machine.dir),
     async vanish() {

@@ -48,6 +48,10 @@ export function qemuBacking(): ContractBacking {
         'qemu-disk-size': '10G',
       });
     },
+    // Local tools (qemu-img, the ISO writer, QEMU) have no switch to fail one call; interrupts cover their steps.
+    refusals: [],
+    refuseNext: () => undefined,
+    stopRefusing: () => undefined,
     processEnv: () => ({}),
     async leftovers(machine) {
       return [...(await reservedPorts(machine)), ...(await machineFolderResources(machine.dir, FILE_KINDS)), ...(await qemuProcesses(machine.dir))];
