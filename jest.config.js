@@ -3,7 +3,8 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   verbose: true,
   // The heartbeat names the files that are running, so a run cut off by CI's time limit still says where.
-  reporters: ['default', '<rootDir>/test/reporters/heartbeat.js'],
+  // required-projects fails a run in which a project named in MACHINE_TEST_REQUIRE_PROJECTS ran no file.
+  reporters: ['default', '<rootDir>/test/reporters/required-projects.js', '<rootDir>/test/reporters/heartbeat.js'],
   // End-to-end tests boot VMs under TCG; they set longer timeouts per test.
   testTimeout: 30000,
   projects: [

@@ -78,10 +78,10 @@ export class Ec2Driver implements Driver {
     await this.ec2.importKeyPair(keyName, ctx.sshPublicKey, machineTags(name, this.config));
     throwIfCreateInterrupted(ctx.signal);
 
-    const group = await ensureSecurityGroup(this.ec2, this.config, subnet.vpcId, name, (m) => ctx.progress(m));
-    if (group.managed) {
-      await ctx.journal({ kind: 'ec2-security-group', id: group.groupId, attributes: { region, name: this.config.securityGroup, vpcId: subnet.vpcId } });
-    }
+    const journalGroup = (groupId: string) => ctx.journal({ kind: 'ec2-security-group', id: groupId, attributes: { region, name: this.config.securityGroup, vpcId: subnet.vpcId } });
+    const group = await ensureSecurityGroup(this.ec2, this.config, subnet.vpcId, name, (m) => ctx.progress(m), journalGroup);
+    // A group of ours that was already there is journaled too: remove deletes it once no machine uses it.
+    if (group.managed && !group.created) await journalGroup(group.groupId);
     throwIfCreateInterrupted(ctx.signal);
 
     const clientToken = `${name}-${randomBytes(8).toString('hex')}`.slice(-64);

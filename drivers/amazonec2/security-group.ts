@@ -7,6 +7,8 @@ export interface GroupChoice {
   groupId: string;
   /** Made by machine (tagged): we keep its rules right and may delete it once nothing uses it. */
   managed: boolean;
+  /** Made by this call (and so already handed to `onCreated`). */
+  created: boolean;
 }
 
 /**
@@ -14,14 +16,23 @@ export interface GroupChoice {
  * port to the allowed CIDRs. A group of ours that lacks a rule gets it; a group the user made is never
  * changed, only warned about, since it may be shared with things we know nothing of.
  */
-export async function ensureSecurityGroup(ec2: Ec2Port, config: Ec2Config, vpcId: string, machineName: string, progress: (message: string) => void): Promise<GroupChoice> {
+export async function ensureSecurityGroup(
+  ec2: Ec2Port,
+  config: Ec2Config,
+  vpcId: string,
+  machineName: string,
+  progress: (message: string) => void,
+  onCreated: (groupId: string) => Promise<void>,
+): Promise<GroupChoice> {
   const wanted = wantedIngress(config);
   const existing = await ec2.findSecurityGroup(config.securityGroup, vpcId);
   if (!existing) {
     progress(`creating security group ${config.securityGroup} in ${vpcId}`);
     const groupId = await ec2.createSecurityGroup(config.securityGroup, `machine hosts: SSH and the docker engine (mutual TLS); created for ${machineName}`, vpcId, { [MANAGED_TAG]: 'true' });
+    // Journaled before its rules: if adding them fails (a policy without that permission), the group must still be removed.
+    await onCreated(groupId);
     await ec2.authorizeIngress(groupId, wanted);
-    return { groupId, managed: true };
+    return { groupId, managed: true, created: true };
   }
   const managed = existing.tags[MANAGED_TAG] === 'true';
   const missing = missingIngress(existing, wanted);
@@ -34,5 +45,5 @@ export async function ensureSecurityGroup(ec2: Ec2Port, config: Ec2Config, vpcId
   } else {
     progress(`using security group ${config.securityGroup} (${existing.groupId})`);
   }
-  return { groupId: existing.groupId, managed };
+  return { groupId: existing.groupId, managed, created: false };
 }

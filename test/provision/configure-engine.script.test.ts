@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { renderDockerdDropIn } from '../../src/provision/dockerd-config';
-import { runInSandbox, sandboxAvailable } from './sandbox';
+import { describeWhen } from '../helpers/prerequisite';
+import { SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
 
 const SCRIPT = path.join(__dirname, '../../provision-scripts/configure-engine.sh');
-const describeReal = sandboxAvailable() ? describe : describe.skip;
+const describeReal = describeWhen(sandboxAvailable(), SANDBOX_NEEDS);
 
 /**
  * The real configure-engine.sh in a namespace sandbox. Only systemd is stood in for: a `systemctl` on

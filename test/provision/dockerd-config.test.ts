@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { EngineOptions } from '../../src/core/machine-record';
 import { DROP_IN_PATH, engineOptFlag, renderDockerdDropIn, validateEngineOptions } from '../../src/provision/dockerd-config';
 import { systemdEnvironmentAssignment, systemdExecArg } from '../../src/provision/systemd-quote';
+import { describeWhen } from '../helpers/prerequisite';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 function engine(overrides: Partial<EngineOptions> = {}): EngineOptions {
@@ -126,9 +127,9 @@ describe('validateEngineOptions', () => {
   });
 });
 
-// systemd's own parser is the judge of the quoting, where systemd-analyze is installed.
+// systemd's own parser is the judge of the quoting.
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version'], { timeout: SYNC_CHILD_TIMEOUT_MS }).status === 0;
-(hasSystemdAnalyze ? describe : describe.skip)('the drop-in as systemd reads it', () => {
+describeWhen(hasSystemdAnalyze, 'systemd-analyze (Debian: systemd)')('the drop-in as systemd reads it', () => {
   it('passes systemd-analyze verify with awkward values', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'machine-dropin-'));
     try {

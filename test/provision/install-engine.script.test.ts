@@ -1,11 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runInSandbox, sandboxAvailable } from './sandbox';
+import { describeWhen } from '../helpers/prerequisite';
+import { SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
 
 const SCRIPT = path.join(__dirname, '../../provision-scripts/install-engine.sh');
 const DOCKER_KEY = path.join(__dirname, '../../keys/docker-apt.asc');
-const describeReal = sandboxAvailable() ? describe : describe.skip;
+const describeReal = describeWhen(sandboxAvailable(), SANDBOX_NEEDS);
 
 /**
  * The real install-engine.sh in a namespace sandbox, with apt, dpkg-query and dockerd stood in for by

@@ -22,6 +22,8 @@ eval "$SANDBOX_SETUP"
 exec "$@"
 `;
 
+export const SANDBOX_NEEDS = 'root and unshare with mount, UTS and network namespaces';
+
 export function sandboxAvailable(): boolean {
   if (process.getuid?.() !== 0) return false;
   const probe = spawnSync('unshare', ['--mount', '--uts', '--net', '--fork', 'true']);

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runInSandbox, sandboxAvailable } from './sandbox';
+import { describeWhen } from '../helpers/prerequisite';
+import { SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
 
 const SCRIPT = path.join(__dirname, '../../provision-scripts/set-hostname.sh');
-const describeReal = sandboxAvailable() ? describe : describe.skip;
+const describeReal = describeWhen(sandboxAvailable(), SANDBOX_NEEDS);
 
 // The real script, run as root in a namespace sandbox (see sandbox.ts).
 describeReal('set-hostname.sh', () => {

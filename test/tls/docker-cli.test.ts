@@ -6,6 +6,7 @@ import { StoreLayout } from '../../src/core/store-layout';
 import { copyClientMaterialToMachine, ensureStoreCertificates, issueServerCert, loadCa } from '../../src/tls';
 import type { KeyType, PemPair } from '../../src/tls';
 import { KEY_TYPES, removeTempDirs, tempDir } from './fixtures';
+import { itWhen } from '../helpers/prerequisite';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 /*
@@ -14,7 +15,7 @@ import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
  * client certificate. A fake engine answers the two calls `docker version` makes.
  */
 const hasDocker = spawnSync('docker', ['--version'], { timeout: SYNC_CHILD_TIMEOUT_MS }).status === 0;
-const itWithDocker = hasDocker ? it : it.skip;
+const itWithDocker = itWhen(hasDocker, 'the docker CLI (Debian: docker.io)');
 
 async function startFakeEngine(server: PemPair, caPem: string): Promise<{ port: number; close: () => Promise<void> }> {
   const engine = https.createServer({ cert: server.certPem, key: server.keyPem, ca: caPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {

@@ -115,6 +115,19 @@ describe('amazonec2 driver', () => {
     expect(notes).toEqual([expect.stringMatching(/^deleted key pair machine-dev1-/), expect.stringMatching(/^deleted security group sg-/)]);
   });
 
+  it('journals a group it creates before adding its rules, so a refused AuthorizeSecurityGroupIngress still rolls back', async () => {
+    // An IAM policy without ec2:AuthorizeSecurityGroupIngress: the group exists, its rules do not.
+    const ec2 = new FakeEc2Port();
+    ec2.failures.set('AuthorizeSecurityGroupIngress', new Error('UnauthorizedOperation'));
+    const run = setup(ec2, { 'amazonec2-security-group': 'dev1-only' });
+    await expect(run.driver.create(run.ctx)).rejects.toThrow('UnauthorizedOperation');
+    const [group] = [...ec2.groups.values()];
+    expect(run.journal.map((r) => `${r.kind} ${r.id}`)).toEqual([expect.stringMatching(/^ec2-key-pair machine-dev1-/), `ec2-security-group ${group?.groupId}`]);
+
+    await reload(ec2, run).remove();
+    expect({ keyPairs: ec2.keyPairs.size, groups: ec2.groups.size }).toEqual({ keyPairs: 0, groups: 0 });
+  });
+
   it('finds an instance by its launch token when create died before recording the id', async () => {
     const ec2 = new FakeEc2Port();
     const run = setup(ec2);

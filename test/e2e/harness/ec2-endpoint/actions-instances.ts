@@ -76,10 +76,13 @@ async function bootGuest(ctx: Ec2Context, instance: Instance): Promise<void> {
       authorizedKey: key?.publicKey ?? '',
       addresses: [instance.publicIp, instance.privateIp].filter((a): a is string => a !== undefined),
     });
-    ctx.guests.set(instance.instanceId, guest);
     // Terminated or stopped while booting: the guest must not outlive that.
-    if (instance.state === 'pending') instance.state = 'running';
-    else await guest.kill();
+    if (instance.state === 'pending') {
+      ctx.guests.set(instance.instanceId, guest);
+      instance.state = 'running';
+    } else {
+      await guest.kill();
+    }
   } catch (err) {
     // A boot cut short by termination is not a launch failure.
     if (instance.state !== 'pending') return;
@@ -243,11 +246,13 @@ const terminateInstances: Handler = (params, ctx) =>
     background(ctx, i.instanceId, async () => {
       await ctx.guests.get(i.instanceId)?.kill();
       ctx.guests.delete(i.instanceId);
-      await ctx.backend.discard(i.instanceId);
       i.publicIp = undefined;
       i.volumes = i.volumes.filter((v) => !v.deleteOnTermination);
       i.state = 'terminated';
     }, { now: true });
+    // The disk goes after a boot still under way has seen the new state and given its guest up: deleting
+    // the folder while that boot writes into it fails (ENOTEMPTY), and left the instance shutting down forever.
+    background(ctx, i.instanceId, () => ctx.backend.discard(i.instanceId));
     return 'shutting-down';
   });
 

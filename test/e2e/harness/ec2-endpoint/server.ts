@@ -39,6 +39,8 @@ export interface FakeEc2 {
   snapshot(): Ec2Snapshot;
   /** The next `times` calls of `action` fail with this EC2 error. */
   failNext(action: string, fault: Partial<InjectedFault> & { code: string }): void;
+  /** Drops every fault still waiting (failNext and throttle) that no call used up. */
+  clearFaults(): void;
   /** The next `times` calls of `action` are throttled (503 RequestLimitExceeded). */
   throttle(action: string, times: number): void;
   /** The next instance launched is unknown to Describe calls by id this many times. */
@@ -117,6 +119,7 @@ export async function startFakeEc2(options: FakeEc2Options): Promise<FakeEc2> {
       volumes: [...ctx.instances.values()].flatMap((i) => i.volumes),
     }),
     failNext: (action, fault) => addFault(action, { message: `injected ${fault.code}`, status: 400, times: 1, ...fault }),
+    clearFaults: () => faults.clear(),
     throttle: (action, times) => addFault(action, { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503, times }),
     hideNewInstances: (times) => (ctx.hideNewInstancesFor = times),
     delayRunning: (ms) => (ctx.pendingMs = ms),
