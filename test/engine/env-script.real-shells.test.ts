@@ -10,7 +10,8 @@ import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
  * Runs what `machine env` prints through the real shells installed here, applied exactly as the
  * script's own closing hint says, and reads the variables back. .ci/install-deps installs zsh, fish and
  * tcsh from Debian; nushell, which Debian 12 does not package, comes from npm (the dev dependency
- * `nushell`, on PATH through node_modules/.bin). A shell that is missing is a todo on a developer's
+ * `@nushell/linux-x64`, whose bin folder goes on PATH here; the `nushell` wrapper package names
+ * platform packages the registry does not have, so `npm ci` refuses its lock). A shell that is missing is a todo on a developer's
  * machine and a failure in CI.
  */
 
@@ -30,7 +31,7 @@ const CANDIDATES: RealShell[] = [
 ];
 
 /** PATH with the npm-installed shells (nushell) first. */
-const SHELL_PATH = `${path.join(__dirname, '..', '..', 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`;
+const SHELL_PATH = `${path.join(__dirname, '..', '..', 'node_modules', '@nushell', 'linux-x64', 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
 
 function installed(program: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${program}`], { timeout: SYNC_CHILD_TIMEOUT_MS, env: { ...process.env, PATH: SHELL_PATH } }).status === 0;
