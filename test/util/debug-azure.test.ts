@@ -1,3 +1,4 @@
+import { captureDebugLines } from '../helpers/debug-capture';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { azureConfigFromFlags } from '../../drivers/azure/config';
 import { sdkAzurePort } from '../../drivers/azure/sdk-port';
@@ -14,7 +15,7 @@ const PRINCIPAL = { tenantId: randomUUID(), clientId: randomUUID(), clientSecret
 const ENV_KEYS = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_AUTHORITY_HOST'];
 
 let azure: LocalAzure;
-let lines: string[] = [];
+const lines: string[] = [];
 const strip = (line: string) => line.replace(/^\S+ \+\d+ms /, '');
 
 const port = () => {
@@ -25,8 +26,8 @@ const port = () => {
 beforeAll(() => enableDebug());
 beforeEach(async () => {
   azure = await startLocalAzure({ subscriptionId: SUBSCRIPTION, principal: PRINCIPAL, backend: inertVmBackend, provisionMs: 0 });
-  lines = [];
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+  lines.length = 0;
+  captureDebugLines(lines);
 });
 afterEach(async () => {
   jest.restoreAllMocks();

@@ -1,3 +1,4 @@
+import { captureDebugLines } from '../helpers/debug-capture';
 import { ec2ConfigFromFlags } from '../../drivers/amazonec2/config';
 import { sdkEc2Port } from '../../drivers/amazonec2/sdk-port';
 import { enableDebug } from '../../src/util/debug';
@@ -12,7 +13,7 @@ const REGION = 'eu-west-1';
 const KEY = { accessKeyId: 'AKIAFAKEEC2DEBUG0001', secretAccessKey: 'Xk2sQ9w8Rt7Yu6Io5Pa4Sd3Fg2Hj1Kl0Zx9Cv8Bn' };
 
 let fake: FakeEc2;
-let lines: string[] = [];
+const lines: string[] = [];
 
 const port = () => sdkEc2Port(ec2ConfigFromFlags({ 'amazonec2-region': REGION, 'amazonec2-endpoint': fake.endpoint, 'amazonec2-retries': 4 }, {}));
 
@@ -21,8 +22,8 @@ beforeEach(async () => {
   fake = await startFakeEc2({ region: REGION, ...KEY, backend: inertBackend });
   process.env.AWS_ACCESS_KEY_ID = KEY.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = KEY.secretAccessKey;
-  lines = [];
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+  lines.length = 0;
+  captureDebugLines(lines);
 });
 afterEach(async () => {
   jest.restoreAllMocks();

@@ -1,3 +1,4 @@
+import { captureDebugLines } from '../helpers/debug-capture';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { connectSsh } from '../../src/ssh/client';
@@ -12,7 +13,7 @@ import { freePort, startSshd, type SshdFixture } from '../ssh/sshd-fixture';
 jest.setTimeout(60_000);
 
 let sshd: SshdFixture;
-let lines: string[] = [];
+const lines: string[] = [];
 
 beforeAll(async () => {
   sshd = await startSshd();
@@ -20,8 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => sshd?.stop());
 beforeEach(() => {
-  lines = [];
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+  lines.length = 0;
+  captureDebugLines(lines);
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -46,7 +47,7 @@ it('logs a refused host key and the failed connection', async () => {
 
 it('logs each command with its exit code and duration, secrets in it redacted', async () => {
   const session = await connectSsh(sshd.connectOptions());
-  lines = [];
+  lines.length = 0;
   try {
     await session.exec('echo out; exit 3', { env: { REGISTRY_PASSWORD: 'hunter2' } });
   } finally {
@@ -63,7 +64,7 @@ it('logs SFTP writes with their size and mode, and each copied file', async () =
   const local = path.join(sshd.dir, 'to-upload');
   await fs.mkdir(local, { recursive: true });
   await fs.writeFile(path.join(local, 'a.txt'), 'hello world');
-  lines = [];
+  lines.length = 0;
   try {
     await session.writeFile(path.join(sshd.dir, 'written.txt'), 'hello', 0o600);
     await session.uploadDir(local, path.join(sshd.dir, 'uploaded'));

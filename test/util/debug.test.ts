@@ -1,3 +1,4 @@
+import { captureDebugLines } from '../helpers/debug-capture';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { debugPatternSelects, enabledDebugAreas, formatDebugLine, redact } from '../../src/util/debug';
@@ -106,7 +107,7 @@ describe('debug()', () => {
 
   it('writes to stderr only for the areas DEBUG selects, and builds lazy messages only then', () => {
     const written: string[] = [];
-    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0);
+    captureDebugLines(written);
     const saved = { DEBUG: process.env.DEBUG, MACHINE_DEBUG: process.env.MACHINE_DEBUG };
     process.env.DEBUG = 'machine:ssh';
     delete process.env.MACHINE_DEBUG;
