@@ -1,4 +1,5 @@
 import { errorMessage, MachineError } from '../core/errors';
+import type { EngineOptions } from '../core/machine-record';
 import type { RemoteSession } from '../ssh/session';
 import { validateEngineOptions } from './dockerd-config';
 import { detectProvisioner, parseOsRelease, type OsRelease } from './os-release';
@@ -78,6 +79,41 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
     return { os, engineChanged: configured.has('engine', 'restarted'), dockerdPath };
   } catch (err) {
     throw err instanceof MachineError ? err : stepFailed('provision', errorMessage(err), [], err);
+  } finally {
+    await removeStagingDir(session, stagingDir, events);
+  }
+}
+
+export interface PackageVersionChange {
+  package: string;
+  before: string;
+  after: string;
+}
+
+/**
+ * `machine upgrade`: runs upgrade-engine.sh as root over the open session, against the apt source
+ * create configured. Returns each engine package's version before and after; dockerd was restarted
+ * when any of them moved.
+ */
+export async function upgradeEngineOnHost(session: RemoteSession, install: EngineOptions['install'], events: ProvisionEvents): Promise<PackageVersionChange[]> {
+  const started = Date.now();
+  const phase = (name: string): void => events.phase(name, Date.now() - started);
+  const scripts = await readProvisionScripts();
+  phase('check-sudo');
+  const userIsRoot = await checkSudo(session);
+  phase('upload');
+  const stagingDir = await makeStagingDir(session);
+  try {
+    await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
+    const output = await new ScriptRunner(session, userIsRoot, events, phase).run({ step: 'upgrade-engine', script: `${stagingDir}/upgrade-engine.sh`, env: { ENGINE_INSTALL: install } });
+    return output.markers
+      .filter((m) => m.name === 'version')
+      .map((m) => {
+        const [pkg, before = '', after = ''] = m.value.split(' ');
+        return { package: pkg, before, after };
+      });
+  } catch (err) {
+    throw err instanceof MachineError ? err : stepFailed('upgrade', errorMessage(err), [], err);
   } finally {
     await removeStagingDir(session, stagingDir, events);
   }

@@ -17,6 +17,17 @@ export interface SignedAptRepoOptions {
   packages?: string[];
   codename: 'bookworm';
   component: 'stable';
+  /**
+   * Packages also published in a second, newer version (the same files under the version with its
+   * last number bumped), so a test can install the older one and upgrade to the newer.
+   */
+  alsoNewer?: string[];
+}
+
+/** The two versions of a package published when alsoNewer names it. */
+export interface PublishedVersions {
+  older: string;
+  newer: string;
 }
 
 export interface SignedAptRepo {
@@ -30,6 +41,8 @@ export interface SignedAptRepo {
   wrongKeyPath: string;
   /** Fingerprint of the signing key, 40 upper-case hex digits. */
   fingerprint: string;
+  /** For each package of alsoNewer, its older and newer published versions. */
+  versions: Record<string, PublishedVersions>;
   /** The signing key's armored public key at http://10.0.2.2:PORT/key.asc, for "key from a URL" cases. */
   keyUrl: string;
   close(): Promise<void>;
@@ -83,6 +96,39 @@ async function ensureDebs(packages: string[]): Promise<string[]> {
     files.push(path.join(cache, file));
   }
   return files;
+}
+
+/**
+ * Writes a copy of DEB into OUT_DIR whose control file says the next version: a .deb is an ar archive
+ * of debian-binary, control.tar.* and data.tar.*, so only the control member is rebuilt.
+ */
+async function republishNewer(deb: string, outDir: string): Promise<{ name: string; versions: PublishedVersions; file: string }> {
+  const scratch = await fs.mkdtemp(path.join(outDir, '.repack-'));
+  try {
+    await runProcess('ar', ['x', deb], { cwd: scratch, timeoutMs: TOOL_TIMEOUT_MS });
+    const members = (await runProcess('ar', ['t', deb], { timeoutMs: TOOL_TIMEOUT_MS })).stdout.split('\n').filter(Boolean);
+    const controlMember = members.find((m) => m.startsWith('control.tar'));
+    if (!controlMember) throw new Error(`${deb} has no control member: ${members.join(' ')}`);
+    const controlDir = path.join(scratch, 'control');
+    await fs.mkdir(controlDir);
+    await runProcess('tar', ['-xf', path.join(scratch, controlMember), '-C', controlDir], { timeoutMs: TOOL_TIMEOUT_MS });
+    const control = await fs.readFile(path.join(controlDir, 'control'), 'utf8');
+    const name = /^Package: (.+)$/m.exec(control)?.[1];
+    const older = /^Version: (.+)$/m.exec(control)?.[1];
+    const arch = /^Architecture: (.+)$/m.exec(control)?.[1];
+    if (!name || !older || !arch || !/\d+$/.test(older)) throw new Error(`${deb}: cannot derive a newer version from its control file`);
+    // Bumping the last number keeps the newer version out of the older one's prefix (install-engine's pin matching).
+    const newer = older.replace(/(\d+)$/, (n) => String(Number(n) + 1));
+    await fs.writeFile(path.join(controlDir, 'control'), control.replace(/^Version: .+$/m, `Version: ${newer}`));
+    await fs.rm(path.join(scratch, controlMember));
+    await runProcess('tar', ['--owner=0', '--group=0', '-czf', path.join(scratch, 'control.tar.gz'), '-C', controlDir, '.'], { timeoutMs: TOOL_TIMEOUT_MS });
+    const file = path.join(outDir, `${name}_${newer}_${arch}.deb`);
+    const rebuilt = members.map((m) => (m === controlMember ? 'control.tar.gz' : m));
+    await runProcess('ar', ['rc', file, ...rebuilt], { cwd: scratch, timeoutMs: TOOL_TIMEOUT_MS });
+    return { name, versions: { older, newer }, file };
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
 }
 
 async function gpg(gnupgHome: string, args: string[]): Promise<string> {
@@ -177,7 +223,16 @@ export async function serveSignedAptRepo(options: SignedAptRepoOptions): Promise
   try {
     const fingerprint = await generateSigningKey(gnupgHome, 'machine test repository <repo@machine-test.invalid>');
     const wrongFingerprint = await generateSigningKey(gnupgHome, 'machine test unrelated key <other@machine-test.invalid>');
-    await buildTree(root, debs, options.codename, options.component);
+    const versions: Record<string, PublishedVersions> = {};
+    const published = [...debs];
+    for (const wanted of options.alsoNewer ?? []) {
+      const deb = debs.find((d) => path.basename(d).startsWith(`${wanted}_`));
+      if (!deb) throw new Error(`alsoNewer names ${wanted}, which is not among the packages`);
+      const newer = await republishNewer(deb, workDir);
+      versions[newer.name] = newer.versions;
+      published.push(newer.file);
+    }
+    await buildTree(root, published, options.codename, options.component);
     await signRelease(gnupgHome, fingerprint, path.join(root, 'dists', options.codename));
     const keyPath = path.join(workDir, 'repo-key.asc');
     const wrongKeyPath = path.join(workDir, 'wrong-key.asc');
@@ -195,6 +250,7 @@ export async function serveSignedAptRepo(options: SignedAptRepoOptions): Promise
       keyPath,
       wrongKeyPath,
       fingerprint,
+      versions,
       async close() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
