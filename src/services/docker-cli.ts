@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
+import type { StoreLayout } from '../core/store-layout';
 import { dockerEnvironment } from '../engine/docker-env';
 import { shellCommandLine } from '../util/shell-quote';
 import { withInteractiveSession } from './ssh-access';
@@ -14,7 +15,7 @@ import { withInteractiveSession } from './ssh-access';
  */
 export async function runDockerOnMachine(app: MachineApp, record: MachineRecord, args: readonly string[]): Promise<number> {
   const local = findOnPath('docker', process.env);
-  if (local) return runLocalDocker(local, args, dockerChildEnvironment(app, record));
+  if (local) return runLocalDocker(local, args, dockerChildEnvironment(app.layout, record));
   process.stderr.write(`no docker CLI on this computer's PATH: running docker on machine "${record.name}" over SSH instead\n`);
   return withInteractiveSession(app, record, (session) => {
     const pty = process.stdin.isTTY ? { term: process.env.TERM || 'xterm-256color', cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 } : false;
@@ -23,10 +24,10 @@ export async function runDockerOnMachine(app: MachineApp, record: MachineRecord,
 }
 
 /** Ours plus the machine's variables; DOCKER_CONTEXT goes, as the docker CLI refuses it beside DOCKER_HOST. */
-export function dockerChildEnvironment(app: MachineApp, record: MachineRecord, current: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function dockerChildEnvironment(layout: StoreLayout, record: MachineRecord, current: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...current };
   delete env.DOCKER_CONTEXT;
-  for (const [key, value] of dockerEnvironment(record, app.layout, { noProxy: true, currentEnv: current }).set) env[key] = value;
+  for (const [key, value] of dockerEnvironment(record, layout, { noProxy: true, currentEnv: current }).set) env[key] = value;
   return env;
 }
 
