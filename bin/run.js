@@ -2,7 +2,8 @@
 // Production entry: runs the compiled commands from dist/ using the oclif manifest.
 // Global flags typed before the command (`machine -s DIR ls`) move after it first (src/cli/global-argv.ts).
 // `machine env` in its plain forms skips loading oclif (see src/cli/fast-env.ts): it runs in shell
-// prompts, where every millisecond shows. Anything it does not handle falls through to oclif.
+// prompts, where every millisecond shows; `machine docker` likewise. Anything they do not handle falls
+// through to oclif.
 'use strict';
 
 const { moveGlobalFlagsAfterCommand } = require('../dist/src/cli/global-argv');
@@ -31,6 +32,11 @@ if (argv[0] === 'env') {
   require('../dist/src/cli/fast-env')
     .runFastEnv(argv.slice(1))
     .then((handled) => (handled ? undefined : runOclif()), runOclif);
+} else if (argv[0] === 'docker') {
+  // `machine docker NAME -- ARGS` wraps each docker command: the plain form skips oclif too (src/cli/fast-docker.ts).
+  require('../dist/src/cli/fast-docker')
+    .runFastDocker(argv.slice(1))
+    .then((code) => (code === undefined ? runOclif() : (process.exitCode = code)), runOclif);
 } else {
   runOclif();
 }

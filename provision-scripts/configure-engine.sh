@@ -9,6 +9,8 @@
 #   ENGINE_RESTART       1 to restart even when no file changed (install-engine.sh changed packages)
 #   ENGINE_WAIT_SECONDS  how long to wait for the port after a restart (default 120)
 # Prints ::engine restarted or ::engine unchanged.
+# The login user that ran sudo (SUDO_USER) joins the docker group, so `machine proxy` can reach
+# /var/run/docker.sock over SSH's direct-streamlocal channel, which cannot go through sudo.
 set -eu
 # shellcheck source=SCRIPTDIR/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -55,6 +57,16 @@ main() {
   # when it is not enabled yet.
   systemctl is-enabled --quiet docker.service 2>/dev/null || systemctl enable --quiet docker.service
   wait_for_port
+  login_user_joins_docker_group
+}
+
+login_user_joins_docker_group() {
+  user=${SUDO_USER:-}
+  [ -n "$user" ] && [ "$user" != root ] || return 0
+  getent group docker >/dev/null 2>&1 || return 0
+  if id -nG "$user" | tr ' ' '\n' | grep -qx docker; then return 0; fi
+  usermod -aG docker "$user"
+  log "engine: $user joined the docker group (for machine proxy)"
 }
 
 # dockerd refuses to start when a setting is both a flag and a daemon.json key. We do not edit the

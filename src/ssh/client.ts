@@ -113,6 +113,32 @@ export class SshSession implements RemoteSession {
     return attachTerminal(channel, io, pty !== false, this.options.machineName);
   }
 
+  /**
+   * A stream to a unix socket on the host (OpenSSH's direct-streamlocal channel), e.g. dockerd's
+   * /var/run/docker.sock for `machine proxy`: no TCP port on the host is needed.
+   */
+  forwardToUnixSocket(remotePath: string): Promise<ClientChannel> {
+    return new Promise<ClientChannel>((resolve, reject) => {
+      try {
+        this.client.openssh_forwardOutStreamLocal(remotePath, (err, channel) => (err ? reject(this.forwardError(remotePath, err)) : resolve(channel)));
+      } catch (err) {
+        // ssh2 throws instead of calling back when the connection is already closed.
+        reject(this.forwardError(remotePath, err as Error));
+      }
+    });
+  }
+
+  /** True once the connection has closed, whoever closed it. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Calls `listener` once when the connection closes (the host dropped it, or close() was called). */
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.client.once('close', listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     const closed = new Promise<void>((resolve) => this.client.once('close', () => resolve()));
@@ -140,6 +166,13 @@ export class SshSession implements RemoteSession {
       ['make sure the host\'s sshd_config has a `Subsystem sftp` line (OpenSSH enables it by default)'],
       err,
     );
+  }
+
+  private forwardError(remotePath: string, err: Error): MachineError {
+    return new OperationError('SSH_FORWARD_FAILED', `cannot reach ${remotePath} on machine "${this.options.machineName}" over SSH: ${errorMessage(err)}`, [
+      'the SSH user needs access to the socket (membership of its group, e.g. docker) and sshd must allow stream forwarding (AllowStreamLocalForwarding)',
+      `provisioning adds the SSH user to the docker group: \`machine provision ${this.options.machineName}\``,
+    ], err);
   }
 
   private channelError(err: Error): MachineError {

@@ -104,4 +104,32 @@ describeReal('configure-engine.sh', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe('--- journalctl -u docker (last 30 lines) ---\ndockerd[42]: fake journal line\nerror: dockerd did not start\n');
   });
+  it('adds the login user that ran sudo to the docker group once, so machine proxy can reach the socket', () => {
+    const result = run(
+      [
+        'groupadd docker && useradd -M proxyuser',
+        'SUDO_USER=proxyuser sh "$SCRIPT"',
+        'echo "=== groups $(id -nG proxyuser)"',
+        'echo "=== again"',
+        'SUDO_USER=proxyuser sh "$SCRIPT"',
+        'echo "=== root"',
+        'SUDO_USER=root sh "$SCRIPT"',
+        'echo "=== root groups $(id -nG root)"',
+      ].join(' && '),
+    );
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const [first, again, root] = result.stdout.split(/=== (?:again|root)\n/);
+    expect(first).toContain('engine: proxyuser joined the docker group (for machine proxy)');
+    expect(first).toMatch(/=== groups proxyuser docker\n/);
+    expect(again).not.toContain('joined the docker group');
+    expect(root).not.toContain('joined the docker group');
+    expect(root).toMatch(/=== root groups root\n/);
+  });
+
+  it('leaves users alone on a host without a docker group', () => {
+    const result = run('useradd -M proxyuser && SUDO_USER=proxyuser sh "$SCRIPT" && echo "=== groups $(id -nG proxyuser)"');
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).not.toContain('joined the docker group');
+    expect(result.stdout).toMatch(/=== groups proxyuser\n/);
+  });
 });

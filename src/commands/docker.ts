@@ -1,0 +1,21 @@
+import { Args } from '@oclif/core';
+import { MachineCommand } from '../cli/base-command';
+import { runDockerOnMachine } from '../services/docker-cli';
+
+export default class Docker extends MachineCommand<typeof Docker> {
+  static override summary = 'run the docker CLI against a machine';
+  static override description =
+    "Runs your local docker CLI with the machine's variables (those of `machine env`) set for that one command only; stdin, the terminal and the exit code pass through, so `-it` works. Without a local docker CLI, runs the machine's own docker over SSH, and says so on stderr.";
+  static override examples = ['<%= config.bin %> docker dev1 -- ps', '<%= config.bin %> docker dev1 -- run --rm -it busybox sh'];
+  static override strict = false;
+  static override args = {
+    name: Args.string({ description: 'machine name', required: true }),
+    arguments: Args.string({ description: 'docker arguments (after --)' }),
+  };
+
+  async run(): Promise<void> {
+    const record = await this.app.record(this.args.name);
+    const code = await runDockerOnMachine(this.app, record, this.positionals.slice(1));
+    if (code !== 0) this.exit(code);
+  }
+}
