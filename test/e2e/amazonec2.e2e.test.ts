@@ -8,6 +8,7 @@ import { type FakeEc2, startFakeEc2 } from './harness/ec2-endpoint';
 import { unreadElements } from './harness/ec2-endpoint/schema-check';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { machineBin, runMachine, runShell, type RunResult } from './helpers/cli';
+import { dockerOn } from './helpers/docker';
 
 /**
  * `machine create --driver amazonec2` end to end: the real AWS SDK talks to a local EC2 endpoint that
@@ -38,7 +39,7 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
   const createArgs = (name: string, extra: string[] = []): string[] => [
     'create', '--driver', 'amazonec2', '--amazonec2-endpoint', fake.endpoint, '--engine-install', 'none', ...extra, name,
   ];
-  const dockerRun = (name: string, text: string) => runShell(store, `eval "$(machine env ${name})" && docker run --rm machine-test/busybox:latest echo ${text}`);
+  const dockerRun = (name: string, text: string) => dockerOn(store, name, `docker run --rm machine-test/busybox:latest echo ${text}`);
   const sdk = () => new EC2Client({ region: REGION, endpoint: fake.endpoint, credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } });
   const instancesOf = (name: string) => fake.snapshot().instances.filter((i) => i.tags['machine:name'] === name);
 
@@ -83,8 +84,8 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
     expect(group?.ingress.map((r) => `${r.protocol}:${r.port}:${r.cidr}`).sort()).toEqual(['tcp:22:0.0.0.0/0', 'tcp:2376:0.0.0.0/0']);
 
     expect((await machine(['url', 'ec1'])).stdout.trim()).toBe(`tcp://${instance?.publicIp}:2376`);
-    const imported = await runShell(store, `eval "$(machine env ec1)" && docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`);
-    expect(imported.stdout.trim()).toBe('ok');
+    const imported = await dockerOn(store, 'ec1', `docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`);
+    expect({ code: imported.code, stderr: imported.stderr, stdout: imported.stdout.trim() }).toEqual({ code: 0, stderr: '', stdout: 'ok' });
     expect((await dockerRun('ec1', 'hello-ec2')).stdout.trim()).toBe('hello-ec2');
   }, 15 * MINUTE);
 

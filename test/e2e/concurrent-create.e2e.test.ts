@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type TestVm, bootVm, generateTestKeyPair } from './harness/vm';
 import { findFreePorts } from './harness/free-port';
-import { runMachine, runShell } from './helpers/cli';
+import { runMachine } from './helpers/cli';
+import { dockerOn } from './helpers/docker';
 
 /**
  * Two `machine create` runs started at the same moment against an empty store (docker-machine's
@@ -52,8 +53,9 @@ describe('concurrent creates from an empty store', () => {
     const storeCa = await fs.readFile(path.join(store, 'certs', 'ca.pem'), 'utf8');
     for (const name of ['conc0', 'conc1']) {
       expect(await fs.readFile(path.join(store, 'machines', name, 'ca.pem'), 'utf8')).toBe(storeCa);
-      const info = await runShell(store, `eval "$(machine env ${name})" && docker info --format '{{.Name}}'`);
-      expect(info.stdout.trim()).toBe(name);
+      // dockerOn fails unless docker reached the engine named after the machine.
+      const info = await dockerOn(store, name, `docker version --format '{{.Server.Version}}'`);
+      expect({ name, code: info.code, stderr: info.stderr, version: info.stdout.trim() }).toEqual({ name, code: 0, stderr: '', version: expect.stringMatching(/^\d+\./) });
     }
     const certFiles = (await fs.readdir(path.join(store, 'certs'))).sort();
     expect(certFiles).toEqual(['ca-key.pem', 'ca.pem', 'cert.pem', 'key.pem']);

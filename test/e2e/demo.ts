@@ -48,7 +48,9 @@ async function main(): Promise<number> {
 
     const script = [
       'set -e',
-      'eval "$(machine env demo)"',
+      // A failing `machine env` must stop the demo: eval of nothing would leave docker on another engine.
+      'env_script="$(machine env demo)"',
+      'eval "$env_script"',
       'echo "==> DOCKER_HOST=$DOCKER_HOST"',
       `docker import ${busyboxTar} machine-demo/busybox:latest >/dev/null`,
       'docker run --rm machine-demo/busybox:latest echo "hello from a container in the machine \\"demo\\", over mutual TLS"',

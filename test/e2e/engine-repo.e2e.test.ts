@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { serveSignedAptRepo } from './harness/apt-repo';
 import { type TestVm, bootVm, generateTestKeyPair } from './harness/vm';
 import { findFreePorts } from './harness/free-port';
-import { runMachine, runShell } from './helpers/cli';
+import { runMachine } from './helpers/cli';
+import { dockerOn } from './helpers/docker';
 
 /**
  * --engine-install repo against a signed apt repository served from this machine (apt-ftparchive
@@ -67,7 +68,7 @@ describe('engine from a signed apt repository', () => {
     const sources = await runMachine(store, ['ssh', 'repo-ok', '--', 'cat /etc/apt/sources.list.d/machine-docker.sources']);
     expect(sources.stdout).toMatch(/^Signed-By: \/etc\/apt\/keyrings\/machine-docker\.asc$/m);
 
-    const version = await runShell(store, `eval "$(machine env repo-ok)" && docker version --format '{{.Server.Version}}'`);
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+/);
+    const version = await dockerOn(store, 'repo-ok', `docker version --format '{{.Server.Version}}'`);
+    expect({ code: version.code, stderr: version.stderr, version: version.stdout.trim() }).toEqual({ code: 0, stderr: '', version: expect.stringMatching(/^\d+\.\d+/) });
   }, 20 * MINUTE);
 });

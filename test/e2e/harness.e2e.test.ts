@@ -14,6 +14,7 @@ import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { findFreePorts } from './harness/free-port';
 import { connectSsh, execOverSsh, type ExecResult } from './harness/ssh-exec';
 import { bootVm, generateTestKeyPair, type TestVm } from './harness/vm';
+import { dockerOn } from './helpers/docker';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const MINUTE = 60_000;
@@ -178,6 +179,16 @@ describe('e2e harness', () => {
       await peer.stop();
     }
   }, 5 * MINUTE);
+
+  it('runs no docker line when machine env fails (dockerOn), instead of reaching whatever engine the environment names', async () => {
+    const emptyStore = await fs.mkdtemp(path.join(os.tmpdir(), 'machine-docker-on-'));
+    try {
+      const result = await dockerOn(emptyStore, 'no-such-machine', 'echo reached-docker-lines');
+      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining('machine "no-such-machine" does not exist') });
+    } finally {
+      await fs.rm(emptyStore, { recursive: true, force: true });
+    }
+  });
 
   it('reports a useful error for a bad VM name before starting anything', async () => {
     await expect(bootVm({ variant: 'base', name: 'bad name', authorizedKey: keys.publicKey })).rejects.toThrow(/hostname label/);

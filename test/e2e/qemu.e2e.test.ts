@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { ensureImage } from './harness/vm';
-import { runMachine, runShell } from './helpers/cli';
+import { runMachine } from './helpers/cli';
+import { dockerOn } from './helpers/docker';
 import { type ImageServer, serveImage } from './helpers/image-server';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
@@ -32,7 +33,7 @@ describe('qemu driver on this machine', () => {
       name,
     ];
   };
-  const dockerRun = (name: string, text: string) => runShell(store, `eval "$(machine env ${name})" && docker run --rm machine-test/busybox:latest echo ${text}`);
+  const dockerRun = (name: string, text: string) => dockerOn(store, name, `docker run --rm machine-test/busybox:latest echo ${text}`);
   const qemuProcessesFor = (name: string): string[] => {
     const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS });
     return out.split('\n').filter((line) => line.includes('qemu-system') && line.includes(path.join(store, 'machines', name)));
@@ -55,8 +56,8 @@ describe('qemu driver on this machine', () => {
     const created = await runMachine(store, await createArgs('q1'));
     expect({ code: created.code, stderr: created.code === 0 ? '' : created.stderr }).toEqual({ code: 0, stderr: '' });
     expect(server.imageRequests()).toBe(1);
-    const imported = await runShell(store, `eval "$(machine env q1)" && docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`);
-    expect(imported.stdout.trim()).toBe('ok');
+    const imported = await dockerOn(store, 'q1', `docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`);
+    expect({ code: imported.code, stderr: imported.stderr, stdout: imported.stdout.trim() }).toEqual({ code: 0, stderr: '', stdout: 'ok' });
     expect((await dockerRun('q1', 'hello-qemu')).stdout.trim()).toBe('hello-qemu');
     expect((await runMachine(store, ['url', 'q1'])).stdout.trim()).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
   }, 15 * MINUTE);
@@ -84,8 +85,8 @@ describe('qemu driver on this machine', () => {
     const created = await runMachine(store, await createArgs('q2'));
     expect({ code: created.code, stderr: created.code === 0 ? '' : created.stderr }).toEqual({ code: 0, stderr: '' });
     expect(server.imageRequests()).toBe(1);
-    const imported = await runShell(store, `eval "$(machine env q2)" && docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`);
-    expect(imported.stdout.trim()).toBe('ok');
+    const imported = await dockerOn(store, 'q2', `docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`);
+    expect({ code: imported.code, stderr: imported.stderr, stdout: imported.stdout.trim() }).toEqual({ code: 0, stderr: '', stdout: 'ok' });
     expect((await dockerRun('q1', 'one')).stdout.trim()).toBe('one');
     expect((await dockerRun('q2', 'two')).stdout.trim()).toBe('two');
   }, 15 * MINUTE);

@@ -30,7 +30,7 @@ export function runMachine(store: string, args: string[], options: { env?: NodeJ
   });
 }
 
-/** A shell line with `machine` on PATH, as a user types it: `eval "$(machine env x)" && docker ps`. */
+/** A shell line with `machine` on PATH, as a user types it. Lines that run docker go through dockerOn (docker.ts). */
 export function runShell(store: string, script: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   const shimDir = path.join(repoRoot, 'test', 'e2e', 'helpers', 'bin');
   return runToEnd('bash', ['-c', script], {
