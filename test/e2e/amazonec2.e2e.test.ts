@@ -36,8 +36,8 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
   });
   const machine = (args: string[]): Promise<RunResult> => runMachine(store, args, { env: awsEnv() });
-  const createArgs = (name: string, extra: string[] = []): string[] => [
-    'create', '--driver', 'amazonec2', '--amazonec2-endpoint', fake.endpoint, '--engine-install', 'none', ...extra, name,
+  const createArgs = (name: string, extra: string[] = [], driver = 'amazonec2'): string[] => [
+    'create', '--driver', driver, '--amazonec2-endpoint', fake.endpoint, '--engine-install', 'none', ...extra, name,
   ];
   const dockerRun = (name: string, text: string) => dockerOn(store, name, `docker run --rm machine-test/busybox:latest echo ${text}`);
   const sdk = () => new EC2Client({ region: REGION, endpoint: fake.endpoint, credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } });
@@ -66,8 +66,10 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
     // Throttling and eventual consistency on the way: both must be absorbed, not reported.
     fake.throttle('DescribeInstances', 2);
     fake.hideNewInstances(2);
-    const created = await machine(createArgs('ec1', ['--amazonec2-tags', 'team,e2e', '--amazonec2-root-size', '12']));
+    // In the user's own words: `--driver aws` reaches the amazonec2 driver, and the record keeps its name.
+    const created = await machine(createArgs('ec1', ['--amazonec2-tags', 'team,e2e', '--amazonec2-root-size', '12'], 'aws'));
     expect({ code: created.code, stderr: created.code === 0 ? '' : created.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(await fs.readFile(path.join(store, 'machines', 'ec1', 'config.json'), 'utf8'))).toMatchObject({ driver: 'amazonec2' });
     expect(created.stderr).toMatch(/host key: the host must present one of SHA256:/);
     expect(fake.requests.filter((r) => r.action === 'DescribeInstances' && r.error === 'RequestLimitExceeded')).toHaveLength(2);
     expect(fake.requests.filter((r) => r.error === 'InvalidInstanceID.NotFound').length).toBeGreaterThan(0);
