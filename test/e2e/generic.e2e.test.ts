@@ -105,35 +105,42 @@ describe('generic driver on a real VM', () => {
   it('keeps a docker context: docker --context, machine use and use --unset reach the machine with no variables', async () => {
     // Plain docker, as in a fresh terminal: nothing in the environment chooses an engine.
     const plain = 'unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME';
-    const before = await runShell(store, `set -e; ${plain}
-      docker context create before-machine --docker host=unix:///run/not-a-machine.sock >/dev/null
-      docker context use before-machine >/dev/null
-      docker context ls --format '{{.Name}} {{.DockerEndpoint}}'`);
-    expect({ code: before.code, ...failure(before) }).toEqual({ code: 0 });
-    expect(before.stdout).toContain(`machine-${name} tcp://127.0.0.1:${enginePort}`);
+    // The user's own context, current before machine: the tests after this one must not find it current
+    // (machine env would rightly warn that its DOCKER_HOST hides it), so it goes in `finally`.
+    const restoreDefault = () => runShell(store, `${plain}; docker context use default >/dev/null; docker context rm -f before-machine >/dev/null`);
+    try {
+      const before = await runShell(store, `set -e; ${plain}
+        docker context create before-machine --docker host=unix:///run/not-a-machine.sock >/dev/null
+        docker context use before-machine >/dev/null
+        docker context ls --format '{{.Name}} {{.DockerEndpoint}}'`);
+      expect({ code: before.code, ...failure(before) }).toEqual({ code: 0 });
+      expect(before.stdout).toContain(`machine-${name} tcp://127.0.0.1:${enginePort}`);
 
-    const byContext = await runShell(store, `set -e; ${plain}
-      docker --context machine-${name} info --format '{{.Name}}'
-      docker --context machine-${name} import ${busyboxTar} machine-test/busybox:context >/dev/null
-      docker --context machine-${name} run --rm machine-test/busybox:context echo through-the-context`);
-    expect({ code: byContext.code, lines: byContext.stdout.trim().split('\n'), ...failure(byContext) }).toEqual({ code: 0, lines: [name, 'through-the-context'] });
+      const byContext = await runShell(store, `set -e; ${plain}
+        docker --context machine-${name} info --format '{{.Name}}'
+        docker --context machine-${name} import ${busyboxTar} machine-test/busybox:context >/dev/null
+        docker --context machine-${name} run --rm machine-test/busybox:context echo through-the-context`);
+      expect({ code: byContext.code, lines: byContext.stdout.trim().split('\n'), ...failure(byContext) }).toEqual({ code: 0, lines: [name, 'through-the-context'] });
 
-    const use = await runShell(store, `set -e; ${plain}
-      machine use ${name} >/dev/null
-      docker context show
-      docker info --format '{{.Name}}'
-      machine ls --format '{{.Name}} {{.Active}}'`);
-    expect({ code: use.code, lines: use.stdout.trim().split('\n'), ...failure(use) }).toEqual({ code: 0, lines: [`machine-${name}`, name, `${name} *`] });
+      const use = await runShell(store, `set -e; ${plain}
+        machine use ${name} >/dev/null
+        docker context show
+        docker info --format '{{.Name}}'
+        machine ls --format '{{.Name}} {{.Active}}'`);
+      expect({ code: use.code, lines: use.stdout.trim().split('\n'), ...failure(use) }).toEqual({ code: 0, lines: [`machine-${name}`, name, `${name} *`] });
 
-    const unset = await runShell(store, `set -e; ${plain}
-      machine use --unset
-      docker context show`);
-    expect({ code: unset.code, lines: unset.stdout.trim().split('\n'), ...failure(unset) }).toEqual({ code: 0, lines: ['Current docker context is now "before-machine".', 'before-machine'] });
+      const unset = await runShell(store, `set -e; ${plain}
+        machine use --unset
+        docker context show`);
+      expect({ code: unset.code, lines: unset.stdout.trim().split('\n'), ...failure(unset) }).toEqual({ code: 0, lines: ['Current docker context is now "before-machine".', 'before-machine'] });
 
-    const envContext = await runShell(store, `set -e; ${plain}
-      eval "$(machine env --context ${name})"
-      docker info --format '{{.Name}}'`);
-    expect({ code: envContext.code, stdout: envContext.stdout.trim(), ...failure(envContext) }).toEqual({ code: 0, stdout: name });
+      const envContext = await runShell(store, `set -e; ${plain}
+        eval "$(machine env --context ${name})"
+        docker info --format '{{.Name}}'`);
+      expect({ code: envContext.code, stdout: envContext.stdout.trim(), ...failure(envContext) }).toEqual({ code: 0, stdout: name });
+    } finally {
+      await restoreDefault();
+    }
   }, 10 * MINUTE);
 
   it('refuses a client without the client certificate in the TLS handshake, while one with it gets an answer', async () => {
