@@ -106,8 +106,9 @@ describe('generic driver on a real VM', () => {
     // Plain docker, as in a fresh terminal: nothing in the environment chooses an engine.
     const plain = 'unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_MACHINE_NAME';
     // The user's own context, current before machine: the tests after this one must not find it current
-    // (machine env would rightly warn that its DOCKER_HOST hides it), so it goes in `finally`.
-    const restoreDefault = () => runShell(store, `${plain}; docker context use default >/dev/null; docker context rm -f before-machine >/dev/null`);
+    // (machine env would rightly warn that its DOCKER_HOST hides it), so `finally` makes default current
+    // again; the context itself stays, for rm's test to show that rm leaves the user's contexts alone.
+    const restoreDefault = () => runShell(store, `${plain}; docker context use default >/dev/null`);
     try {
       const before = await runShell(store, `set -e; ${plain}
         docker context create before-machine --docker host=unix:///run/not-a-machine.sock >/dev/null
@@ -233,7 +234,8 @@ describe('generic driver on a real VM', () => {
     expect(refused.stderr).toMatch(/--accept-host-key/);
     expect((await runMachine(store, ['ssh', name, '--accept-host-key', '--', 'true'])).code).toBe(0);
     expect((await runMachine(store, ['ssh', name, '--', 'true'])).code).toBe(0);
-  });
+    // ssh-keygen -A makes an RSA key under TCG, and five commands connect: jest's 30 s default is too tight.
+  }, 3 * MINUTE);
 
   it('fails clearly for a user without sudo and a wrong key, and records the failure', async () => {
     const addUser = await runMachine(store, [
