@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { type LocalAzure, startLocalAzure } from './harness/azure-endpoint';
 import { machineBin, runMachine, runShell, type RunResult } from './helpers/cli';
+import { dockerOn } from './helpers/docker';
 
 /**
  * `machine create --driver azure` end to end: the real Azure SDK and the real DefaultAzureCredential
@@ -30,7 +31,7 @@ describe('azure driver against a local Azure control plane', () => {
   });
   const machine = (args: string[]): Promise<RunResult> => runMachine(store, args, { env: azureEnv() });
   const createArgs = (name: string, extra: string[] = []): string[] => ['create', '--driver', 'azure', '--azure-endpoint', azure.armEndpoint, '--engine-install', 'none', ...extra, name];
-  const dockerRun = (name: string, text: string) => runShell(store, `eval "$(machine env ${name})" && docker run --rm machine-test/busybox:latest echo ${text}`, { env: azureEnv() });
+  const dockerRun = (name: string, text: string) => dockerOn(store, name, `docker run --rm machine-test/busybox:latest echo ${text}`, { env: azureEnv() });
   /** The CLI wraps long lines for the terminal; messages are checked with the wrapping undone. */
   const flat = (text: string) => text.replace(/\s*·?\n\s*/g, ' ');
   const named = (name: string) => azure.leftovers().filter((id) => new RegExp(`/${name}(-nic|-ip|-nsg|-osdisk)?$`).test(id));
@@ -105,7 +106,7 @@ describe('azure driver against a local Azure control plane', () => {
     expect(ip).toMatch(/^127\.\d+\.0\.\d+$/);
     expect((await machine(['url', 'az1'])).stdout.trim()).toBe(`tcp://${ip}:2376`);
     expect((await machine(['ssh', 'az1', '--', 'cat /etc/machine-e2e-custom-data'])).stdout.trim()).toBe('delivered by custom data');
-    const imported = await runShell(store, `eval "$(machine env az1)" && docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`, { env: azureEnv() });
+    const imported = await dockerOn(store, 'az1', `docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && echo ok`, { env: azureEnv() });
     expect(imported.stdout.trim()).toBe('ok');
     expect((await dockerRun('az1', 'hello-azure')).stdout.trim()).toBe('hello-azure');
   }, 15 * MINUTE);

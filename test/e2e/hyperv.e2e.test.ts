@@ -7,6 +7,7 @@ import { CmdletError } from './harness/hyperv-emulator/host';
 import { type HyperVEmulator, startHyperVEmulator } from './harness/hyperv-emulator/server';
 import { ensureImage } from './harness/vm';
 import { machineBin, runMachine, runShell } from './helpers/cli';
+import { dockerOn } from './helpers/docker';
 import { type ImageServer, serveImage } from './helpers/image-server';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
@@ -146,7 +147,7 @@ describe('hyperv driver through the Hyper-V emulator', () => {
     const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', path.join(machineDir, 'disk.vhdx')], { encoding: 'utf8', timeout: SYNC_CHILD_TIMEOUT_MS })) as { format: string; 'virtual-size': number };
     expect(info).toMatchObject({ format: 'vhdx', 'virtual-size': 10240 * 1024 * 1024 });
 
-    const imported = await runShell(store, `eval "$(machine env h1)" && docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && docker run --rm machine-test/busybox:latest echo hello-hyperv`, { env: emulator.env });
+    const imported = await dockerOn(store, 'h1', `docker import ${busyboxTar} machine-test/busybox:latest >/dev/null && docker run --rm machine-test/busybox:latest echo hello-hyperv`, { env: emulator.env });
     expect({ code: imported.code, out: imported.stdout.trim(), err: imported.code === 0 ? '' : imported.stderr }).toEqual({ code: 0, out: 'hello-hyperv', err: '' });
     expect((await runShell(store, 'eval "$(machine env h1)" && docker info --format "{{.Name}}"', { env: emulator.env })).stdout.trim()).toBe('h1');
   }, 15 * MINUTE);
@@ -163,7 +164,7 @@ describe('hyperv driver through the Hyper-V emulator', () => {
     const started = await machine(['start', 'h1']);
     expect({ code: started.code, err: started.code === 0 ? '' : started.stderr }).toEqual({ code: 0, err: '' });
     expect((await machine(['ssh', 'h1', '--', 'cat ~/persist.txt'])).stdout.trim()).toBe('kept');
-    const ran = await runShell(store, 'eval "$(machine env h1)" && docker run --rm machine-test/busybox:latest echo after-start', { env: emulator.env });
+    const ran = await dockerOn(store, 'h1', 'docker run --rm machine-test/busybox:latest echo after-start', { env: emulator.env });
     expect(ran.stdout.trim()).toBe('after-start');
   }, 15 * MINUTE);
 

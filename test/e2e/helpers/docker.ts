@@ -10,7 +10,7 @@ import { type RunResult, runShell } from './cli';
  */
 export const WRONG_ENGINE_EXIT = 97;
 
-export function dockerOn(store: string, machineName: string, script: string, options: { timeoutMs?: number } = {}): Promise<RunResult> {
+export function dockerOn(store: string, machineName: string, script: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return runShell(
     store,
     `set -eu
@@ -23,6 +23,6 @@ if [ "$engine" != "$MACHINE_UNDER_TEST" ]; then
   exit ${WRONG_ENGINE_EXIT}
 fi
 ${script}`,
-    { ...options, env: { MACHINE_UNDER_TEST: machineName } },
+    { ...options, env: { ...options.env, MACHINE_UNDER_TEST: machineName } },
   );
 }
