@@ -1,10 +1,9 @@
+import { waitForConsoleHostKeys } from '../../src/ssh/console-host-keys';
 import { randomBytes } from 'node:crypto';
 import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
 import { OperationError, throwIfCreateInterrupted } from '../../src/core/errors';
 import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
-import { pollUntil } from '../../src/util/wait';
 import { EC2_SSH_PORT, type Ec2Config } from './config';
-import { hostKeysFromConsole } from './console-host-keys';
 import type { Ec2Port, InstanceInfo } from './ec2-port';
 import { instanceIdsToRemove, type Ec2Facts, factsFrom } from './facts';
 import { launchSpec } from './launch-spec';
@@ -114,20 +113,7 @@ export class Ec2Driver implements Driver {
   /** Fingerprints cloud-init printed on the console; empty when none came in time (then we trust on first use). */
   async hostKeyFingerprints(signal: AbortSignal): Promise<string[]> {
     const instanceId = this.requireInstanceId();
-    // An interrupted create does not need the keys: it ends the wait with none, as a timeout does.
-    const interrupted = new Error('interrupted');
-    const found = await pollUntil(
-      async () => {
-        const keys = hostKeysFromConsole((await this.ec2.consoleOutput(instanceId)) ?? '');
-        // Once cloud-init finished without printing keys, none will come.
-        return keys.fingerprints.length > 0 || keys.finished ? keys.fingerprints : undefined;
-      },
-      { timeoutMs: this.hostKeyTimeoutMs, intervalMs: this.hostKeyPollMs, signal, abortError: () => interrupted },
-    ).catch((err: unknown) => {
-      if (err === interrupted) return [];
-      throw err;
-    });
-    return found ?? [];
+    return waitForConsoleHostKeys(() => this.ec2.consoleOutput(instanceId), { timeoutMs: this.hostKeyTimeoutMs, intervalMs: this.hostKeyPollMs, signal });
   }
 
   async state(): Promise<MachineState> {

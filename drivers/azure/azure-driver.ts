@@ -1,7 +1,7 @@
+import { waitForConsoleHostKeys } from '../../src/ssh/console-host-keys';
 import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
 import { OperationError } from '../../src/core/errors';
 import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
-import { pollUntil } from '../../src/util/wait';
 import type { AzurePort, NicInfo, PublicIpInfo, ResourceName } from './azure-port';
 import { AZURE_SSH_PORT, type AzureConfig } from './config';
 import { type StepContext, checkInterrupt, createNic, createPublicIp, ensureAvailabilitySet, ensureNsg, ensureResourceGroup, ensureSubnet } from './create-steps';
@@ -10,7 +10,6 @@ import { formatImageUrn } from './image-urn';
 import { type MachineResourceNames, resourceNames } from './names';
 import { type Placement, resolvePlacement } from './pre-create';
 import { removeResources } from './removal';
-import { hostKeysFromSerialLog } from './serial-host-keys';
 import { machineStateOf } from './state-map';
 import { vmSpec } from './vm-spec';
 
@@ -125,20 +124,7 @@ export class AzureDriver implements Driver {
 
   /** Fingerprints cloud-init printed on the serial console; empty when none came in time (then we trust on first use). */
   async hostKeyFingerprints(signal: AbortSignal): Promise<string[]> {
-    const interrupted = new Error('interrupted');
-    const found = await pollUntil(
-      async () => {
-        const keys = hostKeysFromSerialLog((await this.azure.serialLog(this.config.resourceGroup, this.vmName())) ?? '');
-        // Once cloud-init finished without printing keys, none will come.
-        return keys.fingerprints.length > 0 || keys.finished ? keys.fingerprints : undefined;
-      },
-      { timeoutMs: this.hostKeyTimeoutMs, intervalMs: this.hostKeyPollMs, signal, abortError: () => interrupted },
-    ).catch((err: unknown) => {
-      // An interrupted create does not need the keys: it ends the wait with none, as a timeout does.
-      if (err === interrupted) return [];
-      throw err;
-    });
-    return found ?? [];
+    return waitForConsoleHostKeys(() => this.azure.serialLog(this.config.resourceGroup, this.vmName()), { timeoutMs: this.hostKeyTimeoutMs, intervalMs: this.hostKeyPollMs, signal });
   }
 
   async diagnose(): Promise<string> {

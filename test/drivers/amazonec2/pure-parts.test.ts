@@ -1,6 +1,6 @@
 import { pickUbuntuLts, ubuntuNamePattern } from '../../../drivers/amazonec2/ami';
 import { ec2ConfigFromFlags } from '../../../drivers/amazonec2/config';
-import { hostKeysFromConsole } from '../../../drivers/amazonec2/console-host-keys';
+import { hostKeysFromConsole } from '../../../src/ssh/console-host-keys';
 import type { ImageInfo } from '../../../drivers/amazonec2/ec2-port';
 import { launchSpec } from '../../../drivers/amazonec2/launch-spec';
 import { missingIngress, wantedIngress } from '../../../drivers/amazonec2/security-group-rules';

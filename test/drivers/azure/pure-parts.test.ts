@@ -4,7 +4,7 @@ import { pickUbuntuLtsOffer, ubuntuSkuFor } from '../../../drivers/azure/image';
 import { compareImageVersions, parseImageUrn } from '../../../drivers/azure/image-urn';
 import { azureNameProblem, resourceNames } from '../../../drivers/azure/names';
 import { mergedRules, missingRules, wantedRules } from '../../../drivers/azure/nsg-rules';
-import { hostKeysFromSerialLog } from '../../../drivers/azure/serial-host-keys';
+import { hostKeysFromConsole as hostKeysFromSerialLog } from '../../../src/ssh/console-host-keys';
 import { machineStateOf } from '../../../drivers/azure/state-map';
 
 describe('azure driver parts', () => {
