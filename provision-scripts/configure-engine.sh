@@ -1,10 +1,11 @@
 #!/bin/sh
 # Puts the server certificates and the machine drop-in in place and makes dockerd listen with mutual
-# TLS. dockerd is restarted only when something changed (or ENGINE_RESTART=1), so provisioning again
+# TLS (or, for the ssh transport, on its unix socket only). dockerd is restarted only when something changed (or ENGINE_RESTART=1), so provisioning again
 # leaves running containers alone. Restart, not start: the packages already started dockerd.
 #
 # Env:
-#   ENGINE_PORT          TCP port dockerd listens on (must match the drop-in)
+#   ENGINE_TRANSPORT     tls (default): TCP port with mutual TLS; ssh: the unix socket only, no certificates
+#   ENGINE_PORT          TCP port dockerd listens on (must match the drop-in; tls only)
 #   ENGINE_STAGING_DIR   folder holding ca.pem, server.pem, server-key.pem and 10-machine.conf
 #   ENGINE_RESTART       1 to restart even when no file changed (install-engine.sh changed packages)
 #   ENGINE_WAIT_SECONDS  how long to wait for the port after a restart (default 120)
@@ -18,14 +19,24 @@ set -eu
 DROP_IN_DIR=/etc/systemd/system/docker.service.d
 DAEMON_JSON=/etc/docker/daemon.json
 
-port=${ENGINE_PORT:?ENGINE_PORT is not set}
+transport=${ENGINE_TRANSPORT:-tls}
+case $transport in
+  tls) port=${ENGINE_PORT:?ENGINE_PORT is not set} ;;
+  ssh) port= ;;
+  *) die "ENGINE_TRANSPORT must be tls or ssh, not '$transport'" ;;
+esac
 staging=${ENGINE_STAGING_DIR:?ENGINE_STAGING_DIR is not set}
 wait_seconds=${ENGINE_WAIT_SECONDS:-120}
 
 main() {
   require_root
-  case $port in '' | *[!0-9]*) die "ENGINE_PORT must be a number, not '$port'" ;; esac
-  for file in ca.pem server.pem server-key.pem 10-machine.conf; do
+  if [ "$transport" = tls ]; then
+    case $port in '' | *[!0-9]*) die "ENGINE_PORT must be a number, not '$port'" ;; esac
+    staged_files="ca.pem server.pem server-key.pem 10-machine.conf"
+  else
+    staged_files=10-machine.conf
+  fi
+  for file in $staged_files; do
     [ -s "$staging/$file" ] || die "$staging/$file is missing"
   done
   [ -d /run/systemd/system ] || die "systemd is not running on this host; machine configures dockerd through its systemd unit"
@@ -36,9 +47,11 @@ main() {
   files_changed=0
   mkdir -p /etc/docker "$DROP_IN_DIR"
   chmod 0755 /etc/docker
-  install_if_changed "$staging/ca.pem" /etc/docker/ca.pem 0644
-  install_if_changed "$staging/server.pem" /etc/docker/server.pem 0644
-  install_if_changed "$staging/server-key.pem" /etc/docker/server-key.pem 0600
+  if [ "$transport" = tls ]; then
+    install_if_changed "$staging/ca.pem" /etc/docker/ca.pem 0644
+    install_if_changed "$staging/server.pem" /etc/docker/server.pem 0644
+    install_if_changed "$staging/server-key.pem" /etc/docker/server-key.pem 0600
+  fi
   install_if_changed "$staging/10-machine.conf" "$DROP_IN_DIR/10-machine.conf" 0644
 
   if [ "$files_changed" = 0 ] && [ "${ENGINE_RESTART:-0}" != 1 ] && ! needs_daemon_reload && systemctl is-active --quiet docker.service; then
@@ -56,7 +69,7 @@ main() {
   # Enabling runs the SysV compatibility helpers Debian's docker.io ships, seconds on a small VM: only
   # when it is not enabled yet.
   systemctl is-enabled --quiet docker.service 2>/dev/null || systemctl enable --quiet docker.service
-  wait_for_port
+  if [ "$transport" = tls ]; then wait_for_port; else wait_for_socket; fi
   login_user_joins_docker_group
 }
 
@@ -74,7 +87,9 @@ login_user_joins_docker_group() {
 refuse_daemon_json_conflicts() {
   [ -f "$DAEMON_JSON" ] || return 0
   conflicts=
-  for key in hosts tls tlsverify tlscacert tlscert tlskey $(flag_keys_in_drop_in); do
+  managed=hosts
+  [ "$transport" = ssh ] || managed="$managed tls tlsverify tlscacert tlscert tlskey"
+  for key in $managed $(flag_keys_in_drop_in); do
     if grep -Eq "\"$key\"[[:space:]]*:" "$DAEMON_JSON"; then
       case " $conflicts " in *" $key "*) ;; *) conflicts="$conflicts $key" ;; esac
     fi
@@ -113,6 +128,17 @@ wait_for_port() {
     _waited=$((_waited + 1))
   done
   log "engine: listening on tcp port $port with TLS"
+}
+
+wait_for_socket() {
+  _waited=0
+  until [ -S /var/run/docker.sock ] && systemctl is-active --quiet docker.service; do
+    if systemctl is-failed --quiet docker.service; then fail_with_journal "dockerd stopped"; fi
+    [ "$_waited" -lt "$wait_seconds" ] || fail_with_journal "dockerd has no socket at /var/run/docker.sock after ${wait_seconds}s"
+    sleep 1
+    _waited=$((_waited + 1))
+  done
+  log "engine: listening on /var/run/docker.sock only (reached through SSH)"
 }
 
 # The journal first and the reason last, so the end of the output (what the user sees) says what broke.

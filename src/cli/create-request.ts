@@ -1,6 +1,6 @@
 import { type RegisteredDriver, allDriverFlags } from '../services/driver-registry';
 import { UsageError } from '../core/errors';
-import type { EngineInstall, EngineOptions } from '../core/machine-record';
+import type { EngineInstall, EngineOptions, EngineTransport } from '../core/machine-record';
 
 export interface ParsedCreateFlags {
   'engine-install': string;
@@ -15,6 +15,7 @@ export interface ParsedCreateFlags {
   'engine-insecure-registry'?: string[];
   'engine-registry-mirror'?: string[];
   'engine-storage-driver'?: string;
+  'engine-transport'?: string;
 }
 
 /** Only the chosen driver's flags go to it; another driver's flag given by the user is a mistake worth naming. */
@@ -43,9 +44,12 @@ export function engineOptionsFrom(flags: ParsedCreateFlags, port: number): Engin
       if (!/^[^=\s]+=/.test(value)) throw new UsageError(`--${flag} takes name=value, got "${value}"`);
     }
   }
+  const transport = (flags['engine-transport'] ?? 'tls') as EngineTransport;
   return {
     install,
     port,
+    // Written only when it differs from what records without the field mean.
+    ...(transport === 'ssh' ? { transport } : {}),
     labels: flags['engine-label'] ?? [],
     opts: flags['engine-opt'] ?? [],
     env: flags['engine-env'] ?? [],

@@ -20,6 +20,12 @@ export const engineFlags = {
   'engine-env': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'environment variable KEY=VALUE for dockerd (repeatable)' }),
   'engine-insecure-registry': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'registry the engine may reach without TLS (repeatable)' }),
   'engine-registry-mirror': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, env: 'ENGINE_REGISTRY_MIRROR', description: 'registry mirror URL (repeatable)' }),
+  'engine-transport': Flags.option({
+    options: ['tls', 'ssh'] as const,
+    default: 'tls',
+    helpGroup,
+    description: 'how clients reach dockerd: a TCP port with mutual TLS, or ssh: no port at all, only the unix socket through SSH (machine proxy, machine docker, ssh:// docker contexts)',
+  })(),
   'engine-storage-driver': Flags.string({ helpGroup, description: 'storage driver for dockerd (default: the engine decides, overlay2)' }),
 };
 

@@ -15,6 +15,12 @@ export type MachineState = 'Running' | 'Stopped' | 'Starting' | 'Stopping' | 'Pa
 
 export type EngineInstall = 'docker' | 'distro' | 'repo' | 'none';
 
+/**
+ * How clients reach dockerd: `tls`, a TCP port with mutual TLS; `ssh`, no port at all, only the unix
+ * socket reached through the machine's SSH connection (`machine proxy`, `machine docker`, ssh:// contexts).
+ */
+export type EngineTransport = 'tls' | 'ssh';
+
 export interface SshEndpoint {
   host: string;
   port: number;
@@ -41,8 +47,10 @@ export interface EngineOptions {
   repoKeyPath?: string;
   repoSuite?: string;
   repoComponent?: string;
-  /** TCP port dockerd listens on, on the host. */
+  /** TCP port dockerd listens on, on the host (unused with the ssh transport). */
   port: number;
+  /** Absent in records made before the choice existed: those are `tls`. */
+  transport?: EngineTransport;
   labels: string[];
   opts: string[];
   env: string[];
@@ -83,7 +91,21 @@ export interface MachineRecord {
   error?: RecordError;
 }
 
+export function engineTransport(record: Pick<MachineRecord, 'engine'>): EngineTransport {
+  return record.engine.transport ?? 'tls';
+}
+
+/**
+ * The OpenSSH host alias of a machine, defined by the store's ssh_config (`Include` it once in
+ * ~/.ssh/config): the docker CLI's ssh:// transport runs the system ssh, which then finds the
+ * machine's key and pinned host key there.
+ */
+export function sshHostAlias(name: string): string {
+  return `machine-${name}`;
+}
+
 export function dockerUrl(record: MachineRecord): string | undefined {
+  if (engineTransport(record) === 'ssh') return record.ssh ? `ssh://${sshHostAlias(record.name)}` : undefined;
   const host = record.dockerEndpoint?.host ?? record.ip;
   const port = record.dockerEndpoint?.port ?? record.engine.port;
   if (!host) return undefined;

@@ -23,7 +23,8 @@ export interface DropInInput {
 }
 
 /**
- * The systemd drop-in that makes dockerd listen on the unix socket and on TCP with mutual TLS.
+ * The systemd drop-in that makes dockerd listen on the unix socket and, for the tls transport, on TCP
+ * with mutual TLS.
  * `ExecStart=` is cleared first because the stock unit's `-H fd://` (socket activation) would otherwise
  * stay as a second command. The output depends only on the input, so re-provisioning compares equal
  * byte for byte and dockerd is left alone.
@@ -33,15 +34,11 @@ export function renderDockerdDropIn(input: DropInInput): string {
   validateEngineOptions(engine);
   if (!/^\/[A-Za-z0-9_./+-]+$/.test(dockerdPath)) throw new Error(`unexpected dockerd path from the host: ${JSON.stringify(dockerdPath)}`);
 
-  const args: string[] = [
-    dockerdPath,
-    '-H', 'unix:///var/run/docker.sock',
-    '-H', `tcp://0.0.0.0:${engine.port}`,
-    '--tlsverify',
-    '--tlscacert', REMOTE_CERT_PATHS.ca,
-    '--tlscert', REMOTE_CERT_PATHS.cert,
-    '--tlskey', REMOTE_CERT_PATHS.key,
-  ];
+  const args: string[] = [dockerdPath, '-H', 'unix:///var/run/docker.sock'];
+  // The ssh transport listens on nothing but the socket: no port exists to be reached, with or without TLS.
+  if ((engine.transport ?? 'tls') === 'tls') {
+    args.push('-H', `tcp://0.0.0.0:${engine.port}`, '--tlsverify', '--tlscacert', REMOTE_CERT_PATHS.ca, '--tlscert', REMOTE_CERT_PATHS.cert, '--tlskey', REMOTE_CERT_PATHS.key);
+  }
   for (const label of [...engine.labels, `provider=${driverName}`]) args.push('--label', label);
   for (const registry of engine.insecureRegistries) args.push('--insecure-registry', registry);
   for (const mirror of engine.registryMirrors) args.push('--registry-mirror', mirror);

@@ -9,9 +9,8 @@ export interface ProvisionInput {
   machineName: string;
   driverName: string;
   engine: EngineOptions;
-  serverCertPem: string;
-  serverKeyPem: string;
-  caCertPem: string;
+  /** Absent for the ssh transport, where dockerd serves no TLS. */
+  serverTls?: { certPem: string; keyPem: string; caCertPem: string };
   repoKeyArmored?: string;
 }
 
@@ -46,11 +45,13 @@ export const STAGED = {
 /** Files that exist before any script runs: the scripts, the TLS material and the repository key. */
 export function stagedFiles(input: ProvisionInput, scripts: ScriptFile[], repoKey: RepositoryKey | undefined): StagedFile[] {
   const files: StagedFile[] = scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 }));
-  files.push(
-    { relativePath: STAGED.caCert, content: input.caCertPem, mode: 0o644 },
-    { relativePath: STAGED.serverCert, content: input.serverCertPem, mode: 0o644 },
-    { relativePath: STAGED.serverKey, content: input.serverKeyPem, mode: 0o600 },
-  );
+  if (input.serverTls) {
+    files.push(
+      { relativePath: STAGED.caCert, content: input.serverTls.caCertPem, mode: 0o644 },
+      { relativePath: STAGED.serverCert, content: input.serverTls.certPem, mode: 0o644 },
+      { relativePath: STAGED.serverKey, content: input.serverTls.keyPem, mode: 0o600 },
+    );
+  }
   if (repoKey) files.push({ relativePath: STAGED.repoKey, content: repoKey.armored, mode: 0o600 });
   return files;
 }
@@ -94,7 +95,9 @@ export function configureEngineRun(
   packagesChanged: boolean,
 ): { dropIn: StagedFile; run: ScriptRun } {
   const content = renderDockerdDropIn({ engine: input.engine, driverName: input.driverName, dockerdPath });
-  const env: Record<string, string> = { ENGINE_PORT: String(input.engine.port), ENGINE_STAGING_DIR: stagingDir };
+  const env: Record<string, string> = input.serverTls
+    ? { ENGINE_TRANSPORT: 'tls', ENGINE_PORT: String(input.engine.port), ENGINE_STAGING_DIR: stagingDir }
+    : { ENGINE_TRANSPORT: 'ssh', ENGINE_STAGING_DIR: stagingDir };
   if (packagesChanged) env.ENGINE_RESTART = '1';
   return {
     dropIn: { relativePath: STAGED.dropIn, content, mode: 0o644 },

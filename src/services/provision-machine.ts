@@ -4,7 +4,7 @@ import { provisionHost } from '../provision/runner';
 import type { RemoteSession } from '../ssh/session';
 import { readIfExists } from '../util/read-if-exists';
 import type { MachineApp } from './app';
-import type { MachineRecord } from '../core/machine-record';
+import { engineTransport, type MachineRecord } from '../core/machine-record';
 import type { Progress } from './progress';
 
 export interface ProvisionOutcome {
@@ -25,36 +25,12 @@ export async function provisionMachine(
   progress: Progress,
   options: { reuseServerCert: boolean; extraAddresses?: string[] },
 ): Promise<ProvisionOutcome> {
-  // Lazy: src/tls brings the X.509 library, which only the commands that reach this step should load.
-  const tls = await import('../tls');
   const { layout } = app;
 
-  const sans = await (async () => {
-    const reported = await hostAddresses(session);
-    const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
-    await tls.copyClientMaterialToMachine(layout, record.name);
-    const current = await readIfExists(layout.machineFile(record.name, 'server.pem'));
-    const currentKey = await readIfExists(layout.machineFile(record.name, 'server-key.pem'));
-    const stillGood =
-      options.reuseServerCert &&
-      current !== undefined &&
-      currentKey !== undefined &&
-      keyMatches(current, currentKey) &&
-      names.every((n) => tls.certificateCovers(current, n));
-    if (!stillGood) {
-      const ca = await tls.loadCa(layout);
-      const pair = await tls.issueServerCert(ca, { keyType: record.tls.keyType, machineName: record.name, sans: names });
-      await tls.writeServerCertificate(layout, record.name, pair);
-      progress.note('provision', `server certificate issued for ${names.join(', ')}`);
-    }
-    return names;
-  })();
-
-  const [serverCertPem, serverKeyPem, caCertPem] = await Promise.all([
-    fs.readFile(layout.machineFile(record.name, 'server.pem'), 'utf8'),
-    fs.readFile(layout.machineFile(record.name, 'server-key.pem'), 'utf8'),
-    fs.readFile(layout.machineFile(record.name, 'ca.pem'), 'utf8'),
-  ]);
+  const sshOnly = engineTransport(record) === 'ssh';
+  // The ssh transport serves no TLS, so the host gets no server certificate to keep safe.
+  const sans = sshOnly ? [] : await ensureServerCertificate(app, record, session, progress, options);
+  const serverTls = sshOnly ? undefined : await readServerTls(app, record.name);
   const repoKeyArmored = record.engine.repoKeyPath ? await fs.readFile(layout.resolve(record.engine.repoKeyPath), 'utf8') : undefined;
 
   const log = createWriteStream(layout.machineFile(record.name, 'provision.log'), { flags: 'a', mode: 0o600 });
@@ -67,9 +43,7 @@ export async function provisionMachine(
         machineName: record.name,
         driverName: record.driver,
         engine: record.engine,
-        serverCertPem,
-        serverKeyPem,
-        caCertPem,
+        ...(serverTls ? { serverTls } : {}),
         ...(repoKeyArmored ? { repoKeyArmored } : {}),
       },
       {
@@ -82,6 +56,46 @@ export async function provisionMachine(
   } finally {
     await new Promise<void>((resolve) => log.end(resolve));
   }
+}
+
+/** Issues (or keeps, when it still covers every address) the server certificate; answers its names. */
+async function ensureServerCertificate(
+  app: MachineApp,
+  record: MachineRecord,
+  session: RemoteSession,
+  progress: Progress,
+  options: { reuseServerCert: boolean; extraAddresses?: string[] },
+): Promise<string[]> {
+  // Lazy: src/tls brings the X.509 library, which only the commands that reach this step should load.
+  const tls = await import('../tls');
+  const { layout } = app;
+  const reported = await hostAddresses(session);
+  const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
+  await tls.copyClientMaterialToMachine(layout, record.name);
+  const current = await readIfExists(layout.machineFile(record.name, 'server.pem'));
+  const currentKey = await readIfExists(layout.machineFile(record.name, 'server-key.pem'));
+  const stillGood =
+    options.reuseServerCert &&
+    current !== undefined &&
+    currentKey !== undefined &&
+    keyMatches(current, currentKey) &&
+    names.every((n) => tls.certificateCovers(current, n));
+  if (!stillGood) {
+    const ca = await tls.loadCa(layout);
+    const pair = await tls.issueServerCert(ca, { keyType: record.tls.keyType, machineName: record.name, sans: names });
+    await tls.writeServerCertificate(layout, record.name, pair);
+    progress.note('provision', `server certificate issued for ${names.join(', ')}`);
+  }
+  return names;
+}
+
+async function readServerTls(app: MachineApp, name: string): Promise<{ certPem: string; keyPem: string; caCertPem: string }> {
+  const [certPem, keyPem, caCertPem] = await Promise.all([
+    fs.readFile(app.layout.machineFile(name, 'server.pem'), 'utf8'),
+    fs.readFile(app.layout.machineFile(name, 'server-key.pem'), 'utf8'),
+    fs.readFile(app.layout.machineFile(name, 'ca.pem'), 'utf8'),
+  ]);
+  return { certPem, keyPem, caCertPem };
 }
 
 /**

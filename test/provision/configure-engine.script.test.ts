@@ -23,7 +23,11 @@ case "$1" in
   restart)
     [ -z "\${FAIL_RESTART:-}" ] || exit 1
     [ ! -f "$WORK/listener.pid" ] || kill "$(cat "$WORK/listener.pid")" 2>/dev/null || true
-    node -e "require('net').createServer().listen(Number(process.env.ENGINE_PORT), '0.0.0.0')" >/dev/null 2>&1 &
+    if [ "\${ENGINE_TRANSPORT:-tls}" = ssh ]; then
+      node -e "require('net').createServer().listen('/var/run/docker.sock')" >/dev/null 2>&1 &
+    else
+      node -e "require('net').createServer().listen(Number(process.env.ENGINE_PORT), '0.0.0.0')" >/dev/null 2>&1 &
+    fi
     echo $! > "$WORK/listener.pid" ;;
   *) exit 0 ;;
 esac
@@ -85,6 +89,20 @@ describeReal('configure-engine.sh', () => {
     expect(second).not.toContain('updated');
     expect(second).toContain('=== modes 600 644 644');
     expect(rotated).toBe('updated /etc/docker/server.pem\n::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\nSERVER2\n');
+  });
+
+  it('with the ssh transport installs no certificate, opens no port and waits for the socket', () => {
+    const engine = { install: 'none' as const, port: 2376, transport: 'ssh' as const, labels: [], opts: [], env: [], insecureRegistries: [], registryMirrors: [] };
+    writeFileSync(path.join(staging, '10-machine.conf'), renderDockerdDropIn({ engine, driverName: 'generic', dockerdPath: '/usr/sbin/dockerd' }));
+    for (const file of ['ca.pem', 'server.pem', 'server-key.pem']) rmSync(path.join(staging, file));
+    const result = run('sh "$SCRIPT" && echo "=== certs $(ls /etc/docker)" && echo "=== listening $(cat /proc/net/tcp | awk \'$4 == "0A"\' | wc -l)"', {
+      ENGINE_TRANSPORT: 'ssh',
+      ENGINE_PORT: '',
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toContain('engine: listening on /var/run/docker.sock only (reached through SSH)');
+    expect(result.stdout).toContain('=== certs \n');
+    expect(result.stdout).toContain('=== listening 0\n');
   });
 
   it('restarts when asked even if no file changed (packages were installed)', () => {

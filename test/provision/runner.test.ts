@@ -23,9 +23,7 @@ function input(overrides: Partial<ProvisionInput> = {}): ProvisionInput {
     machineName: 'dev1',
     driverName: 'generic',
     engine: engine(),
-    serverCertPem: 'SERVER CERT',
-    serverKeyPem: 'SERVER KEY',
-    caCertPem: 'CA CERT',
+    serverTls: { certPem: 'SERVER CERT', keyPem: 'SERVER KEY', caCertPem: 'CA CERT' },
     ...overrides,
   };
 }
@@ -69,7 +67,7 @@ describe('provisionHost', () => {
       `sudo -n env ENGINE_INSTALL='docker' ENGINE_REPO_URL='https://download.docker.com/linux/debian' ENGINE_REPO_SUITE='bookworm'` +
         ` ENGINE_REPO_COMPONENT='stable' ENGINE_REPO_KEY_FILE='${dir}/engine-repo-key.asc' ENGINE_REPO_KEY_FINGERPRINT='${DOCKER_APT_KEY_FINGERPRINT}'` +
         ` OS_ID='debian' OS_CODENAME='bookworm' sh '${dir}/install-engine.sh'`,
-      `sudo -n env ENGINE_PORT='2376' ENGINE_STAGING_DIR='${dir}' ENGINE_RESTART='1' sh '${dir}/configure-engine.sh'`,
+      `sudo -n env ENGINE_TRANSPORT='tls' ENGINE_PORT='2376' ENGINE_STAGING_DIR='${dir}' ENGINE_RESTART='1' sh '${dir}/configure-engine.sh'`,
       `rm -rf -- '${dir}'`,
     ]);
     expect(phases).toEqual(['check-sudo', 'detect-os', 'upload', 'set-hostname', 'install-engine', 'apt-update', 'apt-install', 'configure-engine', 'restart-engine']);
@@ -97,6 +95,18 @@ describe('provisionHost', () => {
     const ran = (script: string) => order.findIndex((o) => o.startsWith('exec ') && o.includes(script));
     expect(order.indexOf(`write ${dir}/10-machine.conf`)).toBeGreaterThan(ran('install-engine.sh'));
     expect(order.indexOf(`write ${dir}/10-machine.conf`)).toBeLessThan(ran('configure-engine.sh'));
+  });
+
+  it('ships no server certificate for the ssh transport, and tells configure-engine to listen on the socket only', async () => {
+    const session = happySession();
+    const { serverTls: _unused, ...withoutTls } = input({ engine: engine({ transport: 'ssh' }) });
+    await provisionHost(session, withoutTls, recorder().events);
+    const dir = session.stagingDir;
+    for (const file of ['server.pem', 'server-key.pem', 'ca.pem']) expect(session.files.has(`${dir}/${file}`)).toBe(false);
+    expect(session.commands).toContain(`sudo -n env ENGINE_TRANSPORT='ssh' ENGINE_STAGING_DIR='${dir}' ENGINE_RESTART='1' sh '${dir}/configure-engine.sh'`);
+    const dropIn = session.files.get(`${dir}/10-machine.conf`)?.content ?? '';
+    expect(dropIn).toContain('ExecStart=/usr/bin/dockerd -H unix:///var/run/docker.sock --label provider=generic');
+    expect(dropIn).not.toMatch(/tcp:|--tls/);
   });
 
   it('reports no change and does not force a restart when nothing was installed', async () => {
