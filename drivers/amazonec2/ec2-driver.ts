@@ -78,7 +78,7 @@ export class Ec2Driver implements Driver {
     throwIfCreateInterrupted(ctx.signal);
 
     const journalGroup = (groupId: string) => ctx.journal({ kind: 'ec2-security-group', id: groupId, attributes: { region, name: this.config.securityGroup, vpcId: subnet.vpcId } });
-    const group = await ensureSecurityGroup(this.ec2, this.config, subnet.vpcId, name, (m) => ctx.progress(m), journalGroup);
+    const group = await ensureSecurityGroup(this.ec2, this.config, subnet.vpcId, name, (m) => ctx.progress(m), journalGroup, ctx.exposeEnginePort ?? true);
     // A group of ours that was already there is journaled too: remove deletes it once no machine uses it.
     if (group.managed && !group.created) await journalGroup(group.groupId);
     throwIfCreateInterrupted(ctx.signal);

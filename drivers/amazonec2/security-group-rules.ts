@@ -1,11 +1,14 @@
 import { EC2_SSH_PORT, type Ec2Config } from './config';
 import type { IngressRule, SecurityGroupInfo } from './ec2-port';
 
-/** What a group we create opens: SSH, the engine's TLS port and any --amazonec2-open-port, to each allowed CIDR. */
-export function wantedIngress(config: Pick<Ec2Config, 'allowedCidrs' | 'openPorts' | 'enginePort'>): IngressRule[] {
+/**
+ * What a group we create opens: SSH, the engine's TLS port (unless the engine is reached through SSH
+ * only) and any --amazonec2-open-port, to each allowed CIDR.
+ */
+export function wantedIngress(config: Pick<Ec2Config, 'allowedCidrs' | 'openPorts' | 'enginePort'>, exposeEnginePort = true): IngressRule[] {
   const ports: Array<{ port: number; protocol: 'tcp' | 'udp'; description: string }> = [
     { port: EC2_SSH_PORT, protocol: 'tcp', description: 'SSH (machine)' },
-    { port: config.enginePort, protocol: 'tcp', description: 'docker engine, mutual TLS (machine)' },
+    ...(exposeEnginePort ? [{ port: config.enginePort, protocol: 'tcp' as const, description: 'docker engine, mutual TLS (machine)' }] : []),
     ...config.openPorts.map((p) => ({ ...p, description: 'opened by --amazonec2-open-port (machine)' })),
   ];
   const rules: IngressRule[] = [];

@@ -23,8 +23,9 @@ export async function ensureSecurityGroup(
   machineName: string,
   progress: (message: string) => void,
   onCreated: (groupId: string) => Promise<void>,
+  exposeEnginePort = true,
 ): Promise<GroupChoice> {
-  const wanted = wantedIngress(config);
+  const wanted = wantedIngress(config, exposeEnginePort);
   const existing = await ec2.findSecurityGroup(config.securityGroup, vpcId);
   if (!existing) {
     progress(`creating security group ${config.securityGroup} in ${vpcId}`);

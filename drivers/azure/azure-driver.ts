@@ -70,6 +70,7 @@ export class AzureDriver implements Driver {
       names,
       signal: ctx.signal,
       progress: (m) => ctx.progress(m),
+      exposeEnginePort: ctx.exposeEnginePort ?? true,
       journal: (resource, id) => ctx.journal({ kind: resource.kind, id, attributes: attributesOf(resource) }),
     };
     let doing = 'creating the resource group';

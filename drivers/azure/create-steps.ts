@@ -13,6 +13,8 @@ export interface StepContext {
   names: MachineResourceNames;
   signal: AbortSignal;
   progress(message: string): void;
+  /** False for --engine-transport ssh: the NSG opens no engine port. */
+  exposeEnginePort: boolean;
   /** Journals a resource the moment Azure accepted it. */
   journal(resource: ResourceName, id: string): Promise<void>;
 }
@@ -70,7 +72,7 @@ export async function ensureSubnet(ctx: StepContext): Promise<SubnetInfo> {
  */
 export async function ensureNsg(ctx: StepContext): Promise<NsgInfo> {
   const { azure, config, names } = ctx;
-  const wanted = wantedRules(config);
+  const wanted = wantedRules(config, ctx.exposeEnginePort);
   const existing = await azure.getNsg(config.resourceGroup, names.nsg);
   if (!existing) {
     ctx.progress(`creating network security group ${names.nsg}`);

@@ -8,11 +8,12 @@ const FIRST_PRIORITY = 1000;
  * What a security group we create opens: SSH, the engine's TLS port and each --azure-open-port, from
  * the allowed CIDRs (`*`: any source, for the default 0.0.0.0/0). One rule per port and protocol.
  */
-export function wantedRules(config: Pick<AzureConfig, 'allowedCidrs' | 'openPorts' | 'enginePort'>): SecurityRule[] {
+export function wantedRules(config: Pick<AzureConfig, 'allowedCidrs' | 'openPorts' | 'enginePort'>, exposeEnginePort = true): SecurityRule[] {
   const sources = config.allowedCidrs.includes('0.0.0.0/0') ? ['*'] : [...config.allowedCidrs];
   const ports: Array<{ port: number; protocol: 'tcp' | 'udp'; name: string; description: string }> = [
     { port: AZURE_SSH_PORT, protocol: 'tcp', name: 'machine-ssh', description: 'SSH (machine)' },
-    { port: config.enginePort, protocol: 'tcp', name: 'machine-engine', description: 'docker engine, mutual TLS (machine)' },
+    // Not opened when clients reach the engine through SSH only (--engine-transport ssh).
+    ...(exposeEnginePort ? [{ port: config.enginePort, protocol: 'tcp' as const, name: 'machine-engine', description: 'docker engine, mutual TLS (machine)' }] : []),
     ...config.openPorts.map((p) => ({ ...p, name: `machine-open-${p.port}-${p.protocol}`, description: 'opened by --azure-open-port (machine)' })),
   ];
   const seen = new Set<string>();

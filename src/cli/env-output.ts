@@ -1,6 +1,10 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { MachineApp } from '../services/app';
 import { UsageError } from '../core/errors';
-import type { MachineRecord } from '../core/machine-record';
+import { engineTransport, sshHostAlias, type MachineRecord } from '../core/machine-record';
+import { includesStoreSshConfig, storeSshConfigPath } from '../engine/ssh-client-config';
+import { readIfExists } from '../util/read-if-exists';
 import { contextVariableOverrides, contextsShadowedByDockerHost } from '../engine/context-conflicts';
 import { dockerConfigDir, readCurrentContext } from '../engine/docker-config';
 import { dockerContextEnvironment, dockerEnvUnsetNames, dockerEnvironment } from '../engine/docker-env';
@@ -41,21 +45,37 @@ export async function envOutput(app: MachineApp, options: EnvRequest): Promise<E
     return { script: renderEnvScript({ shell: options.shell, set: [], unset, hintCommand: `${options.bin} env --unset${contextFlag}` }), set: [], unset, warnings: [] };
   }
   const record = await app.record(options.name);
-  const { set, warnings } = options.context ? await contextForm(app, record, options.noProxy, env) : await variablesForm(app, record, options.noProxy, env);
-  return { script: renderEnvScript({ shell: options.shell, set, unset: [], hintCommand: `${options.bin} env${contextFlag} ${record.name}` }), set, unset: [], warnings };
+  const { set, unset, warnings } = options.context ? await contextForm(app, record, options.noProxy, env) : await variablesForm(app, record, options.noProxy, env);
+  return { script: renderEnvScript({ shell: options.shell, set, unset, hintCommand: `${options.bin} env${contextFlag} ${record.name}` }), set, unset, warnings };
 }
 
-async function variablesForm(app: MachineApp, record: MachineRecord, noProxy: boolean, env: NodeJS.ProcessEnv): Promise<Pick<EnvOutput, 'set' | 'warnings'>> {
-  const { set } = dockerEnvironment(record, app.layout, { noProxy, currentEnv: env });
+async function variablesForm(app: MachineApp, record: MachineRecord, noProxy: boolean, env: NodeJS.ProcessEnv): Promise<Pick<EnvOutput, 'set' | 'unset' | 'warnings'>> {
+  const { set, unset } = dockerEnvironment(record, app.layout, { noProxy, currentEnv: env });
   // config.json is read only when DOCKER_CONTEXT does not already decide; unreadable, it names no context.
   const current = env.DOCKER_CONTEXT ? undefined : await readCurrentContext(dockerConfigDir(env)).catch(() => undefined);
-  return { set, warnings: contextsShadowedByDockerHost(env, current, record.name) };
+  return { set, unset, warnings: [...contextsShadowedByDockerHost(env, current, record.name), ...(await sshTransportNotes(app, record))] };
 }
 
-async function contextForm(app: MachineApp, record: MachineRecord, noProxy: boolean, env: NodeJS.ProcessEnv): Promise<Pick<EnvOutput, 'set' | 'warnings'>> {
+async function contextForm(app: MachineApp, record: MachineRecord, noProxy: boolean, env: NodeJS.ProcessEnv): Promise<Pick<EnvOutput, 'set' | 'unset' | 'warnings'>> {
   const context = await ensureMachineContext(app, record, dockerConfigDir(env));
   const { set } = dockerContextEnvironment(record, context, { noProxy, currentEnv: env });
-  return { set, warnings: contextVariableOverrides(env) };
+  return { set, unset: [], warnings: [...contextVariableOverrides(env), ...(await sshTransportNotes(app, record))] };
+}
+
+/**
+ * The docker CLI runs the system ssh for ssh:// hosts, which finds the machine's alias only through the
+ * store's ssh_config: when ~/.ssh/config does not include it yet, say the one line to add.
+ */
+async function sshTransportNotes(app: MachineApp, record: MachineRecord): Promise<string[]> {
+  if (engineTransport(record) !== 'ssh') return [];
+  const home = os.homedir();
+  const userConfig = (await readIfExists(path.join(home, '.ssh', 'config')).catch(() => undefined)) ?? '';
+  if (includesStoreSshConfig(userConfig, app.layout, home)) return [];
+  return [
+    `${record.name} is reached through SSH only, and docker's ssh:// transport finds the host alias ${sshHostAlias(record.name)} ` +
+      `once ~/.ssh/config has the line \`Include ${storeSshConfigPath(app.layout)}\` (one line for every machine); ` +
+      `\`machine docker ${record.name} -- ...\` and \`machine proxy ${record.name}\` work without it`,
+  ];
 }
 
 /** How both forms of `machine env` show a warning on stderr, so the fast path and oclif's print the same. */

@@ -58,6 +58,11 @@ export interface CreateContext {
   signal: AbortSignal;
   /** Public half of the SSH key the core generated for this machine (OpenSSH format), if any. */
   sshPublicKey?: string;
+  /**
+   * False when clients reach the engine through SSH only (`--engine-transport ssh`): a firewall the
+   * driver makes must then not open the engine port. Absent means true.
+   */
+  exposeEnginePort?: boolean;
 }
 
 export interface CreateResult {

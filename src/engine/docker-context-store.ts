@@ -16,8 +16,8 @@ export interface DockerContextSpec {
   description: string;
   /** The docker endpoint, e.g. tcp://203.0.113.5:2376. */
   host: string;
-  /** PEM texts the docker CLI presents and checks against, as DOCKER_CERT_PATH's files. */
-  tls: { ca: string; cert: string; key: string };
+  /** PEM texts the docker CLI presents and checks against, as DOCKER_CERT_PATH's files; none for ssh:// hosts. */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 export interface DockerContextMeta {
@@ -47,11 +47,16 @@ export class DockerContextStore {
   /** Creates or replaces the context. The TLS files go first, meta.json last: a context that is listed is complete. */
   async write(spec: DockerContextSpec): Promise<void> {
     const metaDir = this.metaDir(spec.name);
-    const endpointTls = path.join(this.tlsDir(spec.name), 'docker');
     await fs.mkdir(metaDir, { recursive: true, mode: 0o755 });
-    await fs.mkdir(endpointTls, { recursive: true, mode: 0o700 });
-    const pems: Record<(typeof TLS_FILES)[number], string> = { 'ca.pem': spec.tls.ca, 'cert.pem': spec.tls.cert, 'key.pem': spec.tls.key };
-    for (const file of TLS_FILES) await writeFileAtomic(path.join(endpointTls, file), pems[file], 0o600);
+    if (spec.tls) {
+      const endpointTls = path.join(this.tlsDir(spec.name), 'docker');
+      await fs.mkdir(endpointTls, { recursive: true, mode: 0o700 });
+      const pems: Record<(typeof TLS_FILES)[number], string> = { 'ca.pem': spec.tls.ca, 'cert.pem': spec.tls.cert, 'key.pem': spec.tls.key };
+      for (const file of TLS_FILES) await writeFileAtomic(path.join(endpointTls, file), pems[file], 0o600);
+    } else {
+      // A context rewritten without TLS must not keep certificates the docker CLI would still present.
+      await fs.rm(this.tlsDir(spec.name), { recursive: true, force: true });
+    }
     const meta = {
       Name: spec.name,
       Metadata: { Description: spec.description },

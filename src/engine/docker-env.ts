@@ -1,5 +1,5 @@
 import { OperationError } from '../core/errors';
-import { dockerUrl, type MachineRecord } from '../core/machine-record';
+import { dockerUrl, engineTransport, type MachineRecord } from '../core/machine-record';
 import type { StoreLayout } from '../core/store-layout';
 
 /**
@@ -16,8 +16,13 @@ export interface DockerEnvironmentOptions {
   currentEnv: NodeJS.ProcessEnv;
 }
 
-export function dockerEnvironment(record: MachineRecord, layout: StoreLayout, options: DockerEnvironmentOptions): { set: Array<[string, string]> } {
+export function dockerEnvironment(record: MachineRecord, layout: StoreLayout, options: DockerEnvironmentOptions): { set: Array<[string, string]>; unset: string[] } {
   const { url, host } = engineAddress(record);
+  if (engineTransport(record) === 'ssh') {
+    // The docker CLI's ssh:// transport: TLS variables left over from another machine must go, and no
+    // proxy stands between us and the host (SSH connects directly), so no_proxy stays as it is.
+    return { set: [['DOCKER_HOST', url], ['DOCKER_MACHINE_NAME', record.name]], unset: ['DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'] };
+  }
   const set: Array<[string, string]> = [
     ['DOCKER_TLS_VERIFY', '1'],
     ['DOCKER_HOST', url],
@@ -25,7 +30,7 @@ export function dockerEnvironment(record: MachineRecord, layout: StoreLayout, op
     ['DOCKER_MACHINE_NAME', record.name],
   ];
   if (options.noProxy) set.push(noProxyAssignment(options.currentEnv, host));
-  return { set };
+  return { set, unset: [] };
 }
 
 /**
@@ -53,6 +58,7 @@ export function dockerEnvUnsetNames(noProxy: boolean, currentEnv: NodeJS.Process
  */
 export function dockerConfigFlags(record: MachineRecord, layout: StoreLayout): string {
   const { url } = engineAddress(record);
+  if (engineTransport(record) === 'ssh') return `-H=${url}`;
   return [
     '--tlsverify',
     `--tlscacert="${layout.machineFile(record.name, 'ca.pem')}"`,

@@ -1,5 +1,7 @@
-import type { IncomingMessage } from 'node:http';
-import { MachineError } from '../core/errors';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { MachineError, errorMessage } from '../core/errors';
 import { pollUntil } from '../util/wait';
 import { engineError, translateEngineError } from './engine-errors';
 
@@ -9,7 +11,8 @@ import { engineError, translateEngineError } from './engine-errors';
  * module costs nothing on commands that never call the engine.
  */
 
-export interface EngineTarget {
+/** dockerd on a TCP port, spoken to with mutual TLS. */
+export interface TlsEngineTarget {
   host: string;
   port: number;
   caPem: string;
@@ -19,6 +22,24 @@ export interface EngineTarget {
   serverName?: string;
   /** Only for messages: lets suggestions name the machine (`machine regenerate-certs dev1`). */
   machineName?: string;
+}
+
+/**
+ * dockerd's unix socket at the end of a stream someone else opened (an SSH channel): plain HTTP, as
+ * the socket speaks it; the stream's own transport is what authenticates both ends.
+ */
+export interface TunnelEngineTarget {
+  /** How to name where the engine is, in messages (e.g. `ssh://machine-dev1`). */
+  address: string;
+  /** One fresh stream per request, already connected to the engine's socket. */
+  openStream: () => Promise<Duplex>;
+  machineName?: string;
+}
+
+export type EngineTarget = TlsEngineTarget | TunnelEngineTarget;
+
+function isTunnel(target: EngineTarget): target is TunnelEngineTarget {
+  return 'openStream' in target;
 }
 
 export interface EngineRequestOptions {
@@ -43,14 +64,15 @@ export interface EngineVersion {
 /** Engine answers are small; anything larger is not dockerd and is cut off rather than buffered. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export function engineAddress(target: Pick<EngineTarget, 'host' | 'port'>): string {
+export function engineAddress(target: EngineTarget | Pick<TlsEngineTarget, 'host' | 'port'>): string {
+  if ('openStream' in target) return target.address;
   return `tcp://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
 }
 
 export async function engineRequest(target: EngineTarget, path: string, options: EngineRequestOptions): Promise<EngineResponse> {
   const address = engineAddress(target);
   if (options.signal?.aborted) throw aborted(address, options.signal);
-  const https = await import('node:https');
+  const request = isTunnel(target) ? await tunnelRequest(target, path, options) : await tlsRequest(target, path);
   return new Promise<EngineResponse>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: () => void) => {
@@ -60,19 +82,6 @@ export async function engineRequest(target: EngineTarget, path: string, options:
       options.signal?.removeEventListener('abort', onAbort);
       outcome();
     };
-    const request = https.request({
-      host: target.host,
-      port: target.port,
-      path,
-      method: 'GET',
-      ca: target.caPem,
-      cert: target.certPem,
-      key: target.keyPem,
-      ...(target.serverName ? { servername: target.serverName } : {}),
-      // A fresh connection per request: no pooled socket keeps the process alive afterwards.
-      agent: false,
-      headers: { Accept: 'application/json' },
-    });
     const timer = setTimeout(() => {
       finish(() => reject(engineError('ENGINE_TIMEOUT', `the engine at ${address} did not answer within ${seconds(options.timeoutMs)}`, timeoutSuggestions(target))));
       request.destroy();
@@ -92,6 +101,54 @@ export async function engineRequest(target: EngineTarget, path: string, options:
       );
     });
     request.end();
+  });
+}
+
+async function tlsRequest(target: TlsEngineTarget, path: string): Promise<ClientRequest> {
+  const https = await import('node:https');
+  return https.request({
+    host: target.host,
+    port: target.port,
+    path,
+    method: 'GET',
+    ca: target.caPem,
+    cert: target.certPem,
+    key: target.keyPem,
+    ...(target.serverName ? { servername: target.serverName } : {}),
+    // A fresh connection per request: no pooled socket keeps the process alive afterwards.
+    agent: false,
+    headers: { Accept: 'application/json' },
+  });
+}
+
+/** The stream is opened before the request exists, so a refused channel fails like a refused connection. */
+async function tunnelRequest(target: TunnelEngineTarget, path: string, options: EngineRequestOptions): Promise<ClientRequest> {
+  const http = await import('node:http');
+  let stream: Duplex;
+  try {
+    stream = await withTimeout(target.openStream(), options.timeoutMs, () =>
+      engineError('ENGINE_TIMEOUT', `opening a channel to the engine at ${target.address} took longer than ${seconds(options.timeoutMs)}`, timeoutSuggestions(target)),
+    );
+  } catch (err) {
+    throw err instanceof MachineError ? err : engineError('ENGINE_UNREACHABLE', `cannot reach the engine at ${target.address}: ${errorMessage(err)}`, [], err);
+  }
+  // `Host` must be present for HTTP/1.1; dockerd ignores its value on a unix socket.
+  return http.request({ path, method: 'GET', host: 'docker', createConnection: () => stream as Socket, headers: { Accept: 'application/json' } });
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(timeoutError()), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
 }
 
@@ -196,6 +253,7 @@ function aborted(address: string, signal: AbortSignal | undefined): MachineError
 
 function timeoutSuggestions(target: EngineTarget): string[] {
   const name = target.machineName ?? 'NAME';
+  if (isTunnel(target)) return [`check that the machine is running and dockerd is active: machine status ${name}, machine ssh ${name} systemctl status docker`];
   return [`check that the machine is running: machine status ${name}`, 'check that a firewall or security group lets the client reach the engine port'];
 }
 

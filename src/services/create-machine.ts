@@ -9,6 +9,7 @@ import { generateMachineKeyPair } from '../ssh/keys';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
 import { refreshMachineContext } from './docker-context';
+import { refreshSshClientConfig } from './ssh-client-config';
 import { provisionMachine } from './provision-machine';
 import { sshOptionsFor } from './ssh-access';
 import { waitForState } from './wait-state';
@@ -86,6 +87,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
         },
         progress: (message) => progress.note('create host', message),
         signal: request.signal,
+        exposeEnginePort: request.engine.transport !== 'ssh',
         ...(sshPublicKey ? { sshPublicKey } : {}),
       }),
     );
@@ -120,6 +122,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       delete r.error;
     });
     await refreshMachineContext(app, record, progress);
+    await refreshSshClientConfig(app, record, progress);
     return { record, dockerVersion, timings: progress.timings };
   } catch (caught) {
     // An interrupted wait did not fail: the host's console has nothing to say about the user's Ctrl-C.

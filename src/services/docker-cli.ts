@@ -1,8 +1,8 @@
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, promises as fs, statSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { constants as osConstants } from 'node:os';
 import type { MachineApp } from './app';
-import type { MachineRecord } from '../core/machine-record';
+import { engineTransport, type MachineRecord } from '../core/machine-record';
 import type { StoreLayout } from '../core/store-layout';
 import { dockerEnvironment } from '../engine/docker-env';
 import { shellCommandLine } from '../util/shell-quote';
@@ -15,6 +15,7 @@ import { withInteractiveSession } from './ssh-access';
  */
 export async function runDockerOnMachine(app: MachineApp, record: MachineRecord, args: readonly string[]): Promise<number> {
   const local = findOnPath('docker', process.env);
+  if (local && engineTransport(record) === 'ssh') return runLocalDockerThroughProxy(app, record, local, args);
   if (local) return runLocalDocker(local, args, dockerChildEnvironment(app.layout, record));
   process.stderr.write(`no docker CLI on this computer's PATH: running docker on machine "${record.name}" over SSH instead\n`);
   return withInteractiveSession(app, record, (session) => {
@@ -23,11 +24,34 @@ export async function runDockerOnMachine(app: MachineApp, record: MachineRecord,
   });
 }
 
+/**
+ * The ssh transport: a private proxy socket for this one docker command, over one pinned-key SSH
+ * connection, so it works without the user's ssh configuration (the ssh:// alias needs an Include).
+ */
+async function runLocalDockerThroughProxy(app: MachineApp, record: MachineRecord, docker: string, args: readonly string[]): Promise<number> {
+  // Lazy: the proxy brings ssh2, which the tls transport's docker commands never need.
+  const { engineProxyFor } = await import('./engine-proxy');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'machine-docker-'));
+  const socketPath = path.join(dir, 'docker.sock');
+  const proxy = engineProxyFor(app, record, socketPath);
+  try {
+    await proxy.start();
+    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socketPath}`, DOCKER_MACHINE_NAME: record.name };
+    for (const name of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) delete env[name];
+    return await runLocalDocker(docker, args, env);
+  } finally {
+    await proxy.stop().catch(() => undefined);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Ours plus the machine's variables; DOCKER_CONTEXT goes, as the docker CLI refuses it beside DOCKER_HOST. */
 export function dockerChildEnvironment(layout: StoreLayout, record: MachineRecord, current: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...current };
   delete env.DOCKER_CONTEXT;
-  for (const [key, value] of dockerEnvironment(record, layout, { noProxy: true, currentEnv: current }).set) env[key] = value;
+  const { set, unset } = dockerEnvironment(record, layout, { noProxy: true, currentEnv: current });
+  for (const name of unset) delete env[name];
+  for (const [key, value] of set) env[key] = value;
   return env;
 }
 
@@ -62,7 +86,7 @@ async function runLocalDocker(file: string, args: readonly string[], env: NodeJS
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(file, [...args], { stdio: 'inherit', env });
       child.on('error', reject);
-      child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+      child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
   } finally {
     process.off('SIGINT', ignore);

@@ -1,12 +1,27 @@
 import { promises as fs } from 'node:fs';
 import type { MachineApp } from './app';
 import { OperationError } from '../core/errors';
-import type { MachineRecord } from '../core/machine-record';
-import type { EngineTarget } from '../engine/engine-client';
+import { engineTransport, sshHostAlias, type MachineRecord } from '../core/machine-record';
+import type { EngineTarget, TlsEngineTarget } from '../engine/engine-client';
+import { ENGINE_SOCKET } from './engine-socket';
+import { openSession } from './ssh-access';
 
+/**
+ * Runs `use` with a way to the machine's engine: its TLS port with the client certificates, or, for the
+ * ssh transport, channels to its socket over one pinned-key SSH connection, closed when `use` ends.
+ */
+export async function withEngineTarget<T>(app: MachineApp, record: MachineRecord, use: (target: EngineTarget) => Promise<T>): Promise<T> {
+  if (engineTransport(record) === 'tls') return use(await engineTargetFor(app, record));
+  const session = await openSession(app, record);
+  try {
+    return await use({ address: `ssh://${sshHostAlias(record.name)}`, machineName: record.name, openStream: () => session.forwardToUnixSocket(ENGINE_SOCKET) });
+  } finally {
+    await session.close();
+  }
+}
 
 /** The client side of the machine's mutual TLS: where dockerd is and the certificates to present. */
-export async function engineTargetFor(app: MachineApp, record: MachineRecord): Promise<EngineTarget> {
+export async function engineTargetFor(app: MachineApp, record: MachineRecord): Promise<TlsEngineTarget> {
   const host = record.dockerEndpoint?.host ?? record.ip;
   if (!host) throw new OperationError('NO_ADDRESS', `machine "${record.name}" has no address yet`);
   const port = record.dockerEndpoint?.port ?? record.engine.port;

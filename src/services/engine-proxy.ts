@@ -8,8 +8,7 @@ import { retry } from '../util/retry';
 import { openSession } from './ssh-access';
 import { claimSocketPath, listenPrivately } from './unix-socket-path';
 
-/** Where dockerd listens on the host, reached through SSH's direct-streamlocal channel. */
-export const ENGINE_SOCKET = '/var/run/docker.sock';
+import { ENGINE_SOCKET } from './engine-socket';
 
 /** Pauses between attempts to get the SSH connection back: quick at first, then every 10 s or so. */
 const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000];

@@ -1,10 +1,11 @@
 import type { MachineApp } from './app';
 import type { Driver, LifecycleOperation } from '../core/driver';
 import { NotSupportedError } from '../core/errors';
-import type { MachineRecord, MachineState, SshEndpoint } from '../core/machine-record';
+import { engineTransport, type MachineRecord, type MachineState, type SshEndpoint } from '../core/machine-record';
 import type { Progress } from './progress';
 import { refreshMachineContext } from './docker-context';
 import { followSshEndpoint } from './follow-endpoint';
+import { refreshSshClientConfig } from './ssh-client-config';
 import { provisionMachine } from './provision-machine';
 import { waitForEngineReady } from './engine-ready';
 import { sshOptionsFor, withSession } from './ssh-access';
@@ -82,6 +83,7 @@ function addressMoved(record: MachineRecord, address: MachineAddress): boolean {
  */
 async function settleRunning(app: MachineApp, record: MachineRecord, address: MachineAddress, progress: Progress): Promise<boolean> {
   const current = await followSshEndpoint(app, record, address.ssh);
+  await refreshSshClientConfig(app, current, progress);
   // Running to the hypervisor is not running to the user: wait until SSH and the engine answer.
   await progress.phase('wait for ssh', async () => {
     const session = await app.ssh.waitFor(sshOptionsFor(app, current), { timeoutMs: 300_000, intervalMs: 1_000, clock: app.clock });
@@ -94,6 +96,11 @@ async function settleRunning(app: MachineApp, record: MachineRecord, address: Ma
 }
 
 async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, ip: string, progress: Progress): Promise<boolean> {
+  if (engineTransport(record) === 'ssh') {
+    // No certificate names the address: the record follows it, and that is all.
+    if (ip !== record.ip) await app.store.update(record.name, (r) => (r.ip = ip));
+    return false;
+  }
   // Lazy: the X.509 library loads only when a running machine's certificate must be checked.
   const { certificateCovers } = await import('../tls');
   const current = await readIfExists(app.layout.machineFile(record.name, 'server.pem'));
@@ -109,3 +116,4 @@ async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, i
   await refreshMachineContext(app, updated, progress, { onlyIfExists: true });
   return true;
 }
+

@@ -2,7 +2,7 @@ import type { MachineApp } from './app';
 import { errorMessage } from '../core/errors';
 import { dockerUrl, type MachineRecord, type MachineState } from '../core/machine-record';
 import { engineVersion } from '../engine/engine-client';
-import { engineTargetFor } from './engine-access';
+import { withEngineTarget } from './engine-access';
 
 export interface MachineStatus {
   state: MachineState | 'Creating' | 'Error';
@@ -27,7 +27,7 @@ export async function probeMachine(app: MachineApp, record: MachineRecord, optio
   }
   if (state !== 'Running' || !options.withEngine) return { state, ...(url ? { url } : {}) };
   try {
-    const version = await engineVersion(await engineTargetFor(app, record), { timeoutMs: 10_000, ...(options.signal ? { signal: options.signal } : {}) });
+    const version = await withEngineTarget(app, record, (target) => engineVersion(target, { timeoutMs: 10_000, ...(options.signal ? { signal: options.signal } : {}) }));
     return { state, dockerVersion: `v${version.Version}`, ...(url ? { url } : {}) };
   } catch (err) {
     return { state, dockerVersion: 'Unknown', error: errorMessage(err), ...(url ? { url } : {}) };

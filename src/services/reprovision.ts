@@ -2,6 +2,7 @@ import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
 import { refreshMachineContext } from './docker-context';
+import { refreshSshClientConfig } from './ssh-client-config';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
 import { provisionMachine } from './provision-machine';
@@ -43,5 +44,6 @@ export async function reprovision(
   });
   // New certificates (regenerate-certs, --client-certs) must reach the context's copy of them too.
   await refreshMachineContext(app, updated, progress);
+  await refreshSshClientConfig(app, updated, progress);
   return { name: record.name, engineChanged: outcome.engineChanged, dockerVersion };
 }

@@ -24,7 +24,7 @@ async function modeOf(file: string): Promise<string> {
 }
 
 describe('DockerContextStore against the docker CLI', () => {
-  let spec: DockerContextSpec;
+  let spec: DockerContextSpec & { tls: NonNullable<DockerContextSpec['tls']> };
   let pemDir: string;
 
   beforeAll(async () => {
@@ -109,6 +109,16 @@ describe('DockerContextStore against the docker CLI', () => {
     } finally {
       await engine?.close();
     }
+  });
+
+  itWithDocker('writes an ssh:// context without TLS material, and drops the keys of the tls context it replaces', async () => {
+    const configDir = await tempDir();
+    const store = new DockerContextStore(configDir);
+    await store.write(spec);
+    await store.write({ name: spec.name, description: spec.description, host: 'ssh://machine-dev1' });
+    const listed = (await dockerContexts(configDir)).find((c) => c.Name === spec.name);
+    expect(listed?.DockerEndpoint).toBe('ssh://machine-dev1');
+    await expect(fs.access(store.tlsDir(spec.name))).rejects.toThrow();
   });
 
   itWithDocker('rewrites a context in place (new endpoint, new keys) and removes it entirely', async () => {

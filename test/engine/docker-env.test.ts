@@ -15,7 +15,20 @@ describe('dockerEnvironment', () => {
         ['DOCKER_CERT_PATH', '/home/u/.machine/machines/dev1'],
         ['DOCKER_MACHINE_NAME', 'dev1'],
       ],
+      unset: [],
     });
+  });
+
+  it('points at the ssh:// alias for the ssh transport, removing TLS variables another machine left', () => {
+    const sshOnly = sampleRecord('dev2', { engine: { ...record.engine, transport: 'ssh' } });
+    expect(dockerEnvironment(sshOnly, layout, { noProxy: true, currentEnv: {} })).toEqual({
+      set: [
+        ['DOCKER_HOST', 'ssh://machine-dev2'],
+        ['DOCKER_MACHINE_NAME', 'dev2'],
+      ],
+      unset: ['DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'],
+    });
+    expect(dockerConfigFlags(sshOnly, layout)).toBe('-H=ssh://machine-dev2');
   });
 
   it('uses the forwarded endpoint when the record has one', () => {

@@ -1,6 +1,11 @@
+import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { MachineError } from '../../src/core/errors';
-import { engineAddress, engineRequest, engineVersion, pingEngine, waitForEngine, type EngineTarget } from '../../src/engine/engine-client';
+import { engineAddress, engineRequest, engineVersion, pingEngine, waitForEngine, type TlsEngineTarget, type TunnelEngineTarget } from '../../src/engine/engine-client';
 import { rejectionOf } from '../helpers/rejection';
 import { freePort, makeMaterial, startFakeDockerd, startPlainHttpServer, startSilentServer, type Listening, type Material } from './fake-dockerd';
 
@@ -13,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => dockerd.close());
 
-function target(port: number, overrides: Partial<EngineTarget> = {}): EngineTarget {
+function target(port: number, overrides: Partial<TlsEngineTarget> = {}): TlsEngineTarget {
   return { host: '127.0.0.1', port, caPem: material.ca.certPem, certPem: material.client.certPem, keyPem: material.client.keyPem, machineName: 'dev1', ...overrides };
 }
 
@@ -191,5 +196,50 @@ describe('waitForEngine', () => {
     setTimeout(() => controller.abort(), 100);
     const err = await failure(waitForEngine(target(port), { timeoutMs: 10_000, intervalMs: 50, signal: controller.signal }));
     expect(err.code).toBe('ENGINE_ABORTED');
+  });
+});
+
+describe('engine client through a tunnel to the engine socket (the ssh transport)', () => {
+  let dir: string;
+  let server: http.Server;
+  let socketPath: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(tmpdir(), 'machine-tunnel-'));
+    socketPath = path.join(dir, 'docker.sock');
+    // Plain HTTP on a unix socket, as dockerd serves /var/run/docker.sock.
+    server = http.createServer((req, res) => {
+      if (req.url === '/_ping') res.end('OK');
+      else if (req.url === '/version') res.end(JSON.stringify({ Version: '26.1.5', ApiVersion: '1.45', Os: 'linux', Arch: 'amd64' }));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const tunnel = (openStream: TunnelEngineTarget['openStream']): TunnelEngineTarget => ({ address: 'ssh://machine-dev1', machineName: 'dev1', openStream });
+  const toSocket = () => Promise.resolve(net.connect(socketPath));
+
+  it('speaks plain HTTP over each stream it opens', async () => {
+    let opened = 0;
+    const target = tunnel(() => (opened++, toSocket()));
+    await expect(pingEngine(target, { timeoutMs: 5000 })).resolves.toBeUndefined();
+    await expect(engineVersion(target, { timeoutMs: 5000 })).resolves.toMatchObject({ Version: '26.1.5', ApiVersion: '1.45' });
+    expect(opened).toBe(2);
+    expect(engineAddress(target)).toBe('ssh://machine-dev1');
+  });
+
+  it('reports a channel that cannot be opened as unreachable, naming the ssh address', async () => {
+    const err = await failure(pingEngine(tunnel(() => Promise.reject(new Error('open failed: administratively prohibited'))), { timeoutMs: 5000 }));
+    expect(err.code).toBe('ENGINE_UNREACHABLE');
+    expect(err.message).toBe('cannot reach the engine at ssh://machine-dev1: open failed: administratively prohibited');
+  });
+
+  it('times out a channel that never opens', async () => {
+    const err = await failure(pingEngine(tunnel(() => new Promise(() => undefined)), { timeoutMs: 200 }));
+    expect(err.code).toBe('ENGINE_TIMEOUT');
+    expect(err.message).toContain('ssh://machine-dev1');
   });
 });

@@ -79,4 +79,9 @@ describe('security group rules', () => {
     const group = { groupId: 'sg-1', groupName: 'machine', vpcId: 'vpc-1', tags: {}, ingress: ['tcp:22:203.0.113.0/24', 'tcp:2376:203.0.113.0/24'] };
     expect(missingIngress(group, wantedIngress(config)).map((r) => r.port)).toEqual([80, 22, 2376, 80]);
   });
+
+  it('opens no engine port when the engine is reached through SSH only', () => {
+    const config = ec2ConfigFromFlags({ 'amazonec2-allowed-cidr': ['203.0.113.0/24'] }, {});
+    expect(wantedIngress(config, false).map((r) => `${r.protocol}:${r.port}:${r.cidr}`)).toEqual(['tcp:22:203.0.113.0/24']);
+  });
 });

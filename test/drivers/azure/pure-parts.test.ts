@@ -21,6 +21,11 @@ describe('azure driver parts', () => {
     expect(machineStateOf({ provisioning: 'succeeded' })).toBe('Unknown');
   });
 
+  it('opens no engine port when the engine is reached through SSH only', () => {
+    const wanted = wantedRules({ allowedCidrs: ['10.0.0.0/8'], openPorts: [{ port: 80, protocol: 'tcp' }], enginePort: 2376 }, false);
+    expect(wanted.map((r) => `${r.name}:${r.port}`)).toEqual(['machine-ssh:22', 'machine-open-80-tcp:80']);
+  });
+
   it('opens SSH, the engine and extra ports once each, and adds only what a group lacks after its rules', () => {
     const wanted = wantedRules({ allowedCidrs: ['0.0.0.0/0', '10.0.0.0/8'], openPorts: [{ port: 2376, protocol: 'tcp' }, { port: 80, protocol: 'tcp' }], enginePort: 2376 });
     expect(wanted.map((r) => `${r.name}:${r.port}:${r.sources.join(',')}:${r.priority}`)).toEqual(['machine-ssh:22:*:1000', 'machine-engine:2376:*:1010', 'machine-open-80-tcp:80:*:1020']);
