@@ -13,7 +13,9 @@ import { dockerConfigFor, machineBin, runMachine, runShell } from './helpers/cli
  * `machine docker` and `machine proxy` on one real VM made an engine by `machine create --driver
  * generic`: the real docker CLI through `machine docker` (exit codes, piped stdin, the SSH fallback
  * when there is no local docker CLI), and dockerode through `machine proxy`'s socket across a dropped
- * SSH connection. Every engine call first checks that `docker info` names this machine.
+ * SSH connection. Every engine call first checks that `docker info` names this machine. Last, the same
+ * VM is made a machine with `--engine-transport ssh`: no engine port, reached by `machine docker` and
+ * by the docker CLI's own ssh:// transport through the store's ssh_config.
  */
 const MINUTE = 60_000;
 const IMAGE = 'machine-test/busybox:latest';
@@ -23,6 +25,7 @@ describe('machine docker and machine proxy on a real VM', () => {
   let keyFile: string;
   let vm: TestVm;
   let busyboxTar: string;
+  let enginePort: number;
   const name = 'dock1';
 
   beforeAll(async () => {
@@ -30,7 +33,7 @@ describe('machine docker and machine proxy on a real VM', () => {
     const keys = generateTestKeyPair();
     keyFile = `${store}-id_ed25519`;
     await fs.writeFile(keyFile, keys.privateKey, { mode: 0o600 });
-    const [enginePort] = await findFreePorts(1);
+    [enginePort] = await findFreePorts(1);
     [vm, busyboxTar] = await Promise.all([
       bootVm({ variant: 'engine', name: 'e2e-dock', authorizedKey: keys.publicKey, privateKey: keys.privateKey, forwardPorts: [enginePort] }),
       buildBusyboxRootfsTar(),
@@ -126,4 +129,42 @@ describe('machine docker and machine proxy on a real VM', () => {
     expect(stderr).toContain(`machine proxy: stopped (SIGTERM); ${socketPath} removed`);
     await expect(fs.lstat(socketPath)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 5 * MINUTE);
+
+  it('--engine-transport ssh: no engine port on the host; machine docker, ls, env and the ssh:// context reach it through SSH', async () => {
+    // The same VM becomes another machine (generic rm leaves the host alone; provisioning rewrites dockerd's drop-in).
+    expect((await runMachine(store, ['rm', '-f', name])).code).toBe(0);
+    const sshName = 'dock2';
+    const create = await runMachine(store, [
+      'create', '--driver', 'generic', '--generic-ip-address', '127.0.0.1', '--generic-ssh-port', String(vm.sshPort),
+      '--generic-ssh-user', 'admin', '--generic-ssh-key', keyFile, '--generic-engine-port', String(enginePort),
+      '--engine-install', 'none', '--engine-transport', 'ssh', sshName,
+    ]);
+    expect({ code: create.code, stderr: create.code === 0 ? '' : create.stderr }).toEqual({ code: 0, stderr: '' });
+
+    // Nothing listens on the engine port inside the host, with TLS or without.
+    const listening = await runMachine(store, ['ssh', sshName, '--', 'ss -Htln']);
+    expect(listening.code).toBe(0);
+    expect(listening.stdout).not.toMatch(/:2376\b/);
+    expect(listening.stdout).toMatch(/:22\b/);
+
+    const info = await runShell(store, `machine docker ${sshName} -- info --format '{{.Name}}'`);
+    expect({ code: info.code, stdout: info.stdout.trim(), stderr: info.stderr }).toEqual({ code: 0, stdout: sshName, stderr: '' });
+    const ls = await runMachine(store, ['ls', '--format', '{{.Name}} {{.State}} {{.URL}} {{.DockerVersion}}']);
+    expect(ls.stdout.trim()).toMatch(new RegExp(`^${sshName} Running ssh://machine-${sshName} v\\d+\\.`));
+
+    // The docker CLI's ssh:// transport runs `ssh` from PATH. A user adds `Include STORE/ssh_config` to
+    // ~/.ssh/config once; here a wrapper passes the same file with -F, so the user's own config is untouched.
+    const shim = await fs.mkdtemp(path.join(os.tmpdir(), 'machine-e2e-sshshim-'));
+    try {
+      await fs.writeFile(path.join(shim, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F '${path.join(store, 'ssh_config')}' "$@"\n`, { mode: 0o755 });
+      const withShim = { PATH: `${shim}:${path.join(__dirname, 'helpers', 'bin')}:${process.env.PATH ?? ''}` };
+      const viaEnv = await runShell(store, `eval "$(machine env ${sshName})" && echo "$DOCKER_HOST" && docker info --format '{{.Name}}'`, { env: withShim });
+      expect({ code: viaEnv.code, stdout: viaEnv.stdout.trim().split('\n') }).toEqual({ code: 0, stdout: [`ssh://machine-${sshName}`, sshName] });
+      expect(viaEnv.stderr).toContain(`Include ${path.join(store, 'ssh_config')}`);
+      const viaContext = await runShell(store, `docker --context machine-${sshName} info --format '{{.Name}}'`, { env: withShim });
+      expect({ code: viaContext.code, stdout: viaContext.stdout.trim() }).toEqual({ code: 0, stdout: sshName });
+    } finally {
+      await fs.rm(shim, { recursive: true, force: true });
+    }
+  }, 8 * MINUTE);
 });
