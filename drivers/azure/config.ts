@@ -39,6 +39,7 @@ export interface AzureConfig {
   nsg?: string;
   allowedCidrs: string[];
   openPorts: Array<{ port: number; protocol: 'tcp' | 'udp' }>;
+  /** What the user asked for (docker-machine's flag); every public IP is Standard and static regardless. */
   staticPublicIp: boolean;
   noPublicIp: boolean;
   usePrivateIp: boolean;
@@ -140,10 +141,6 @@ export function azureConfigFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv =
 
   const zone = matching(flags, 'azure-zone', /^[1-3]$/, 'an availability zone number: 1, 2 or 3');
   if (zone !== undefined && availabilitySet !== undefined) throw new UsageError('--azure-zone and --azure-availability-set exclude each other (Azure places a VM in one or the other)');
-  if (zone !== undefined && !noPublicIp && !staticPublicIp) {
-    // A zonal VM needs a Standard public IP, and Standard addresses are static.
-    throw new UsageError('--azure-zone needs --azure-static-public-ip (a zonal VM takes only a Standard, static public IP) or --azure-no-public-ip');
-  }
 
   const storageType = stringFlag(flags, 'azure-storage-type') ?? 'StandardSSD_LRS';
   if (!(STORAGE_TYPES as readonly string[]).includes(storageType)) throw new UsageError(`--azure-storage-type must be one of ${STORAGE_TYPES.join(', ')}, not "${storageType}"`);

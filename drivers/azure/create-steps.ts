@@ -98,12 +98,13 @@ export async function ensureNsg(ctx: StepContext): Promise<NsgInfo> {
 export async function createPublicIp(ctx: StepContext): Promise<PublicIpInfo | undefined> {
   const { azure, config, names } = ctx;
   if (config.noPublicIp) return undefined;
-  // Basic addresses may be dynamic (released at deallocation); Standard ones are static and zonal.
+  // Standard and static: Azure retired Basic public IPs (the only dynamic ones) on 30 September 2025.
+  // A Standard address stays with the machine through deallocation, and is closed until the NSG allows.
   const spec = {
     location: config.location,
     tags: machineTags(ctx.machineName, config),
-    sku: config.staticPublicIp ? ('Standard' as const) : ('Basic' as const),
-    allocation: config.staticPublicIp ? ('Static' as const) : ('Dynamic' as const),
+    sku: 'Standard' as const,
+    allocation: 'Static' as const,
     ...(config.dnsLabel ? { dnsLabel: config.dnsLabel } : {}),
     ...(config.zone ? { zones: [config.zone] } : {}),
   };

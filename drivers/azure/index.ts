@@ -28,7 +28,7 @@ export const azureDriver: DriverDescriptor<AzureConfig> = {
     'azure-nsg': Flags.string({ helpGroup, env: 'AZURE_NSG', description: 'network security group; created when missing, opening SSH and the engine port (default: NAME-nsg)' }),
     'azure-allowed-cidr': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'source CIDR a created security group opens SSH and the engine to (repeatable; default any: the engine demands client certificates)' }),
     'azure-open-port': Flags.string({ helpGroup, multiple: true, multipleNonGreedy: true, description: 'extra port to open in a created security group, PORT[/tcp|udp] (repeatable)' }),
-    'azure-static-public-ip': Flags.boolean({ helpGroup, env: 'AZURE_STATIC_PUBLIC_IP', description: 'a static (Standard) public IP that survives deallocation' }),
+    'azure-static-public-ip': Flags.boolean({ helpGroup, env: 'AZURE_STATIC_PUBLIC_IP', description: "accepted for docker-machine's scripts: every public IP is now Standard and static (Azure retired Basic ones), kept through deallocation" }),
     'azure-no-public-ip': Flags.boolean({ helpGroup, env: 'AZURE_NO_PUBLIC_IP', description: 'no public IP; reach the machine on its private one' }),
     'azure-use-private-ip': Flags.boolean({ helpGroup, env: 'AZURE_USE_PRIVATE_IP', description: 'reach the machine on its private IP (from inside the network or over a VPN)' }),
     'azure-private-ip-address': Flags.string({ helpGroup, env: 'AZURE_PRIVATE_IP_ADDRESS', description: 'static private IP inside the subnet (default: one Azure assigns)' }),

@@ -124,7 +124,7 @@ describe('azure driver against a local Azure control plane', () => {
     expect(new Set(azure.requests.filter((r) => r.operation !== 'GET blob').map((r) => r.clientId))).toEqual(new Set([PRINCIPAL.clientId]));
   });
 
-  it('stop deallocates (the guest ends, the dynamic IP goes); start follows the new address, files and docker survive', async () => {
+  it('stop deallocates (the guest ends; the Standard public IP keeps its address); start brings back files and docker', async () => {
     const before = (await machine(['ip', 'az1'])).stdout.trim();
     expect((await machine(['ssh', 'az1', '--', 'echo kept > ~/persist.txt && sync'])).code).toBe(0);
     const stopped = await machine(['stop', 'az1']);
@@ -135,9 +135,9 @@ describe('azure driver against a local Azure control plane', () => {
 
     const started = await machine(['start', 'az1']);
     expect({ code: started.code, stderr: started.code === 0 ? '' : started.stderr }).toEqual({ code: 0, stderr: '' });
-    const after = (await machine(['ip', 'az1'])).stdout.trim();
-    expect(after).not.toBe(before);
-    expect((await machine(['url', 'az1'])).stdout.trim()).toBe(`tcp://${after}:2376`);
+    // Azure retired Basic (dynamic) public IPs: ours is Standard and static, so deallocation keeps it.
+    expect((await machine(['ip', 'az1'])).stdout.trim()).toBe(before);
+    expect((await machine(['url', 'az1'])).stdout.trim()).toBe(`tcp://${before}:2376`);
     expect((await machine(['ssh', 'az1', '--', 'cat ~/persist.txt'])).stdout.trim()).toBe('kept');
     expect((await dockerRun('az1', 'after-start')).stdout.trim()).toBe('after-start');
   }, 15 * MINUTE);

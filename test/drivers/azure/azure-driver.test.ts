@@ -101,7 +101,7 @@ describe('azure driver: create', () => {
 
     expect(azure.groups.get('machine')?.tags).toEqual({ team: 'infra', 'machine:name': 'dev1', 'machine:managed': 'true' });
     expect(azure.nsgs.get('machine/dev1-nsg')?.rules.map((r) => `${r.name} ${r.protocol} ${r.port} from ${r.sources.join(',')} @${r.priority}`)).toEqual(['machine-ssh Tcp 22 from * @1000', 'machine-engine Tcp 2376 from * @1010']);
-    expect(azure.publicIps.get('machine/dev1-ip')).toMatchObject({ sku: 'Basic', allocation: 'Dynamic' });
+    expect(azure.publicIps.get('machine/dev1-ip')).toMatchObject({ sku: 'Standard', allocation: 'Static' });
     const nic = azure.nics.get('machine/dev1-nic');
     expect(nic).toMatchObject({ subnetId: `${base}/providers/Microsoft.Network/virtualNetworks/machine-vnet/subnets/machine-subnet`, nsgId: `${base}/providers/Microsoft.Network/networkSecurityGroups/dev1-nsg`, publicIpId: `${base}/providers/Microsoft.Network/publicIPAddresses/dev1-ip`, acceleratedNetworking: false });
 

@@ -56,7 +56,6 @@ describe('azure config', () => {
     [{ 'azure-private-ip-address': '10.9.9.9' }, /not inside the subnet prefix 192.168.0.0\/16/],
     [{ 'azure-no-public-ip': true, 'azure-static-public-ip': true }, /exclude each other/],
     [{ 'azure-no-public-ip': true, 'azure-dns': 'web1' }, /labels the public IP/],
-    [{ 'azure-zone': '2' }, /needs --azure-static-public-ip/],
     [{ 'azure-zone': '4', 'azure-static-public-ip': true }, /zone number: 1, 2 or 3/],
     [{ 'azure-zone': '1', 'azure-static-public-ip': true, 'azure-availability-set': 'a' }, /exclude each other/],
     [{ 'azure-dns': 'Web_1' }, /a DNS label/],
