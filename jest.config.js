@@ -14,14 +14,14 @@ module.exports = {
       testPathIgnorePatterns: ['<rootDir>/test/e2e/'],
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
-      setupFiles: ['<rootDir>/test/helpers/isolated-docker-config.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/isolated-docker-config.ts'],
     },
     {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
-      setupFiles: ['<rootDir>/test/helpers/isolated-docker-config.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/isolated-docker-config.ts'],
     },
   ],
 };

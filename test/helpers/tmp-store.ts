@@ -4,8 +4,18 @@ import * as path from 'node:path';
 import type { MachineRecord } from '../../src/core/machine-record';
 import { RECORD_SCHEMA_VERSION } from '../../src/core/machine-record';
 
+/** Folders made by makeTempDir in this test file; test/helpers/test-file-cleanup.ts removes them after its last test. */
+const madeTempDirs: string[] = [];
+
 export async function makeTempDir(prefix = 'machine-test-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  madeTempDirs.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  const dirs = madeTempDirs.splice(0);
+  await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
 }
 
 export function sampleRecord(name: string, overrides: Partial<MachineRecord> = {}): MachineRecord {

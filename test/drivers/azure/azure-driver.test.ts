@@ -1,5 +1,5 @@
+import { makeTempDir } from '../../helpers/tmp-store';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { AzureDriver } from '../../../drivers/azure/azure-driver';
 import { type AzureConfig, azureConfigFromFlags } from '../../../drivers/azure/config';
@@ -110,7 +110,7 @@ describe('azure driver: create', () => {
   });
 
   it('builds the VM from every flag: zone, static address with DNS label, private address, plan, custom data, disk, availability set', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'azure-cd-'));
+    const dir = await makeTempDir('azure-cd-');
     const customData = path.join(dir, 'init.yaml');
     await fs.writeFile(customData, '#cloud-config\nruncmd: [touch /made-by-custom-data]\n');
     const azure = new FakeAzurePort();
@@ -340,7 +340,7 @@ describe('azure driver: pre-create check (changes nothing, exit 3)', () => {
 
   it('refuses custom data it cannot read or Azure would not take, and a static address outside an existing subnet', async () => {
     expect(await refusal(new FakeAzurePort(), { 'azure-custom-data': '/nonexistent/custom-data' })).toMatch(/--azure-custom-data \/nonexistent\/custom-data cannot be read: ENOENT/);
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'azure-cd-'));
+    const dir = await makeTempDir('azure-cd-');
     await fs.writeFile(path.join(dir, 'big'), 'x'.repeat(70_000));
     expect(await refusal(new FakeAzurePort(), { 'azure-custom-data': path.join(dir, 'big') })).toMatch(/larger than Azure's 64 KiB limit/);
     const existing = new FakeAzurePort();
