@@ -1,10 +1,12 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { MachineApp } from './app';
 import type { RegisteredDriver, StoredDriverConfig } from './driver-registry';
 import type { Driver } from '../core/driver';
 import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../core/errors';
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
+import { currentProcess } from '../core/process-identity';
 import { generateMachineKeyPair } from '../ssh/keys';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
@@ -47,12 +49,17 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
 
   let sshPublicKey: string | undefined;
   await progress.phase('reserve', () =>
-    withStoreLock(layout.root, async () => {
-      await store.reserve(initialRecord(request));
-      // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far.
-      const { ensureStoreCertificates } = await import('../tls');
-      await ensureStoreCertificates(layout, request.tls.keyType);
-    }),
+    withStoreLock(
+      layout.root,
+      async () => {
+        await store.reserve(initialRecord(request));
+        // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far.
+        const { ensureStoreCertificates } = await import('../tls');
+        await ensureStoreCertificates(layout, request.tls.keyType);
+      },
+      // Ctrl-C while waiting for another command's lock ends the wait with nothing reserved.
+      { signal: request.signal, purpose: `machine create ${name}`, notify: (line) => progress.note('reserve', line) },
+    ),
   );
 
   let phase = 'reserve';
@@ -91,7 +98,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     );
     let record = await store.update(name, (r) => {
       r.ip = created.ip;
-      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: layout.relative(created.ssh.keyPath) } : created.ssh;
+      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: recordedPath(app, r, created.ssh.keyPath) } : created.ssh;
       if (created.dockerEndpoint) r.dockerEndpoint = created.dockerEndpoint;
     });
 
@@ -118,6 +125,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     record = await store.update(name, (r) => {
       r.status = 'ready';
       delete r.error;
+      delete r.creator;
     });
     await refreshMachineContext(app, record, progress);
     return { record, dockerVersion, timings: progress.timings };
@@ -169,7 +177,21 @@ function initialRecord(request: CreateRequest): MachineRecord {
     resources: [],
     engine: request.engine,
     tls: request.tls,
+    // Lets a later command tell a create in progress from one whose process was killed.
+    creator: currentProcess(),
   };
+}
+
+/**
+ * A path for the record: store-relative when it is inside the store, else the user's own (from the
+ * command line), made absolute and listed in `userPaths` so the store reads it but never deletes it.
+ */
+function recordedPath(app: MachineApp, record: MachineRecord, given: string): string {
+  const absolute = path.resolve(given);
+  const relative = app.layout.relative(absolute);
+  if (relative !== absolute) return relative;
+  record.userPaths = [...new Set([...(record.userPaths ?? []), absolute])];
+  return absolute;
 }
 
 async function copyRepoKey(app: MachineApp, name: string, source: string): Promise<void> {
@@ -184,6 +206,7 @@ async function recordFailure(app: MachineApp, name: string, phase: string, err: 
     .update(name, (r) => {
       r.status = 'error';
       r.error = { phase, message: errorMessage(err), at: new Date().toISOString() };
+      delete r.creator;
     })
     .catch(() => undefined);
 }

@@ -1,8 +1,11 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { provisionHost } from '../provision/runner';
 import type { RemoteSession } from '../ssh/session';
 import { readIfExists } from '../util/read-if-exists';
+import { OperationError } from '../core/errors';
+import type { StoreLayout } from '../core/store-layout';
+import { readStoreFile } from '../core/store/no-follow';
 import type { MachineApp } from './app';
 import type { MachineRecord } from '../core/machine-record';
 import type { Progress } from './progress';
@@ -50,12 +53,11 @@ export async function provisionMachine(
     return names;
   })();
 
-  const [serverCertPem, serverKeyPem, caCertPem] = await Promise.all([
-    fs.readFile(layout.machineFile(record.name, 'server.pem'), 'utf8'),
-    fs.readFile(layout.machineFile(record.name, 'server-key.pem'), 'utf8'),
-    fs.readFile(layout.machineFile(record.name, 'ca.pem'), 'utf8'),
-  ]);
-  const repoKeyArmored = record.engine.repoKeyPath ? await fs.readFile(layout.resolve(record.engine.repoKeyPath), 'utf8') : undefined;
+  const [serverCertPem, serverKeyPem, caCertPem] = await Promise.all(
+    (['server.pem', 'server-key.pem', 'ca.pem'] as const).map((file) => readRequired(layout, layout.machineFile(record.name, file))),
+  );
+  // The record's schema keeps this path inside the store; the read refuses links on the way.
+  const repoKeyArmored = record.engine.repoKeyPath ? await readRequired(layout, layout.resolve(record.engine.repoKeyPath)) : undefined;
 
   const log = createWriteStream(layout.machineFile(record.name, 'provision.log'), { flags: 'a', mode: 0o600 });
   const started = Date.now();
@@ -122,4 +124,12 @@ function unique(values: string[]): string[] {
 
 function isPresent(value: string | undefined): value is string {
   return value !== undefined && value !== '';
+}
+
+/** A file the store made (no link followed on the way), or the user's own file as it is. */
+async function readRequired(layout: StoreLayout, file: string): Promise<string> {
+  const inside = layout.relative(file) !== file;
+  const text = inside ? await readStoreFile(layout.root, file) : await readIfExists(file);
+  if (text === undefined) throw new OperationError('MISSING_FILE', `${file} is missing`);
+  return text;
 }
