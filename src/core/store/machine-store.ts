@@ -168,7 +168,7 @@ export class MachineStore {
     }
     // Remove config.json first: from then on the machine no longer exists, even if the rest lingers.
     // fs.rm unlinks links it meets (it never descends into them), so nothing outside the folder goes.
-    await fs.rm(this.layout.machineFile(name, 'config.json'), { force: true });
+    await fs.rm(this.layout.machineFile(name, 'config.json'), { recursive: true, force: true });
     await fs.rm(dir, { recursive: true, force: true });
   }
 
