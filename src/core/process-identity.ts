@@ -30,7 +30,11 @@ export function currentProcess(): ProcessIdentity {
  */
 export async function processLiveness(identity: ProcessIdentity): Promise<'alive' | 'dead' | 'unknown'> {
   if (identity.hostname !== os.hostname()) return 'unknown';
-  if (identity.pid === process.pid) return 'alive';
+  if (identity.pid === process.pid) {
+    // Our own PID: the recorded process is this one, unless it started at another time (a PID reused).
+    const own = currentProcess().startTime;
+    return identity.startTime === undefined || own === undefined || identity.startTime === own ? 'alive' : 'dead';
+  }
   try {
     process.kill(identity.pid, 0);
   } catch (err) {
