@@ -115,9 +115,13 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
         clock: app.clock,
       }),
     );
+    // Provisioning takes no signal: on Ctrl-C its connection is closed, which ends the command it runs.
+    const closeOnAbort = () => void session.close().catch(() => undefined);
+    request.signal.addEventListener('abort', closeOnAbort, { once: true });
     try {
       await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [] }));
     } finally {
+      request.signal.removeEventListener('abort', closeOnAbort);
       await session.close();
     }
 
