@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { MachineApp } from './app';
 import type { RegisteredDriver, StoredDriverConfig } from './driver-registry';
 import type { Driver } from '../core/driver';
@@ -7,6 +6,7 @@ import { MachineError, MachineExistsError, OperationError, createInterrupted, er
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
 import { currentProcess } from '../core/process-identity';
+import { pathForRecord } from '../core/store/record-paths';
 import { generateMachineKeyPair } from '../ssh/keys';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
@@ -98,7 +98,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     );
     let record = await store.update(name, (r) => {
       r.ip = created.ip;
-      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: recordedPath(app, r, created.ssh.keyPath) } : created.ssh;
+      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: pathForRecord(layout, r, created.ssh.keyPath) } : created.ssh;
       if (created.dockerEndpoint) r.dockerEndpoint = created.dockerEndpoint;
     });
 
@@ -184,18 +184,6 @@ function initialRecord(request: CreateRequest): MachineRecord {
     // Lets a later command tell a create in progress from one whose process was killed.
     creator: currentProcess(),
   };
-}
-
-/**
- * A path for the record: store-relative when it is inside the store, else the user's own (from the
- * command line), made absolute and listed in `userPaths` so the store reads it but never deletes it.
- */
-function recordedPath(app: MachineApp, record: MachineRecord, given: string): string {
-  const absolute = path.resolve(given);
-  const relative = app.layout.relative(absolute);
-  if (relative !== absolute) return relative;
-  record.userPaths = [...new Set([...(record.userPaths ?? []), absolute])];
-  return absolute;
 }
 
 async function copyRepoKey(app: MachineApp, name: string, source: string): Promise<void> {
