@@ -1,4 +1,4 @@
-import { constants, promises as fs } from 'node:fs';
+import { type Stats, constants, lstatSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OperationError } from '../errors';
 
@@ -42,6 +42,23 @@ export async function assertNoLinksBelow(root: string, target: string): Promise<
     const kind = await entryKind(current);
     if (kind === 'symlink') throw symlinkRefused(current);
     if (kind === 'missing') return;
+  }
+}
+
+/** As assertNoLinksBelow, for callers that cannot wait (building connection options); also checks `target` itself. */
+export function assertNoLinksBelowSync(root: string, target: string): void {
+  const relative = path.relative(root, target);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new OperationError('STORE_OUTSIDE', `${target} is outside the store at ${root}`);
+  let current = root;
+  for (const part of relative.split(path.sep).filter(Boolean)) {
+    current = path.join(current, part);
+    let stat: Stats;
+    try {
+      stat = lstatSync(current);
+    } catch {
+      return; // missing: whatever reads it next reports that
+    }
+    if (stat.isSymbolicLink()) throw symlinkRefused(current);
   }
 }
 

@@ -6,6 +6,7 @@ import { MachineError } from '../../../src/core/errors';
 import type { MachineRecord } from '../../../src/core/machine-record';
 import { MachineApp } from '../../../src/services/app';
 import { removeMachine } from '../../../src/services/remove-machine';
+import { sshOptionsFor } from '../../../src/services/ssh-access';
 import { ensureStoreCertificates } from '../../../src/tls';
 import { machineSync } from '../../helpers/machine-cli';
 import { makeTempDir, sampleRecord } from '../../helpers/tmp-store';
@@ -173,6 +174,14 @@ describe('links above the machines', () => {
     const err = await ensureStoreCertificates(app.layout, 'ecdsa').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MachineError);
     expect((err as MachineError).message).toMatch(/certs\/ca-key\.pem is a symbolic link/);
+    expect(await digest(sandbox)).toBe(before);
+  });
+
+  it("the machine's own SSH key as a link: no connection is tried with the key it points at", async () => {
+    await realMachine(sampleRecord('victim', { ssh: { host: '127.0.0.1', port: 22, user: 'a', keyPath: path.join('machines', 'victim', 'id_ed25519') }, userPaths: [] }));
+    await fs.symlink(path.join(sandbox, 'id_ed25519'), path.join(machineDir('victim'), 'id_ed25519'));
+    const record = await app.store.load('victim');
+    expect(() => sshOptionsFor(app, record)).toThrow(expect.objectContaining({ code: 'STORE_SYMLINK', message: expect.stringContaining('machines/victim/id_ed25519 is a symbolic link') }));
     expect(await digest(sandbox)).toBe(before);
   });
 
