@@ -14,8 +14,8 @@ import { type SshdFixture, startSshd } from '../ssh/sshd-fixture';
  *
  * The generic driver is the cheapest real host: it makes nothing, and each phase is held by a loopback
  * endpoint that answers just far enough: the store lock held by this test (reserve), a port that
- * accepts TCP but never sends an SSH banner (wait for running), one that sends the banner and then
- * nothing (wait for ssh), and Debian's sshd, unprivileged on a free port, whose ForceCommand keeps
+ * accepts TCP but never sends an SSH banner (wait for running), one that sends the banner and hangs
+ * up (wait for ssh), and Debian's sshd, unprivileged on a free port, whose ForceCommand keeps
  * every command waiting, so provisioning starts and nothing on this machine is changed (provision).
  */
 
@@ -51,7 +51,10 @@ describeWhen(sshdInstalled, "Debian's openssh-server (/usr/sbin/sshd)")('a creat
   beforeAll(async () => {
     sshd = await startSshd({ extraConfig: ['ForceCommand sleep 600'] });
     silent = await listen(() => undefined);
-    bannerOnly = await listen((socket) => socket.write('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'));
+    // Banner, then hang up: the driver sees sshd, and each SSH attempt fails at once and is retried
+    // between pauses that Ctrl-C cuts short (a handshake left hanging would hold the interrupt until
+    // its own timeout).
+    bannerOnly = await listen((socket) => socket.end('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'));
   });
   afterAll(async () => {
     for (const socket of sockets) socket.destroy();
