@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MachineError, OperationError, errorMessage } from '../errors';
 import { currentProcess, processLiveness } from '../process-identity';
-import { errorCode } from './no-follow';
+import { entryKind, errorCode } from './no-follow';
 import { type LockHolder, describeHolder, parseHolder } from './lock-holder';
 
 /*
@@ -24,6 +24,8 @@ const REFRESH_MS = 5_000;
 const STALE_MS = 30_000;
 /** A lock file still empty this long after it was made belongs to a process that died making it. */
 const EMPTY_GRACE_MS = 5_000;
+/** proper-lockfile's stale time, for a lock folder left by an earlier release. */
+const LEGACY_STALE_MS = 15_000;
 
 export interface StoreLockOptions {
   /** Stops the wait (Ctrl-C): the work never runs and nothing is reserved. */
@@ -65,12 +67,23 @@ async function acquire(storeRoot: string, lockPath: string, content: string, opt
   for (;;) {
     if (options.signal?.aborted) throw interrupted();
     if (await tryCreate(storeRoot, lockPath, content)) return;
-    const found = await fs.readFile(lockPath, 'utf8').catch(() => undefined);
-    if (found === undefined) continue; // released between our attempt and the read: try again at once
-    const verdict = await judge(lockPath, found);
-    if (verdict.dead) {
-      if (await takeAway(lockPath, found)) notify(`The store lock was held by ${verdict.who}, which is no longer running: lock broken.`);
-      continue;
+    const kind = await entryKind(lockPath);
+    if (kind === 'missing') continue; // released between our attempt and this look: try again at once
+    let verdict: { dead: boolean; who: string };
+    if (kind === 'directory') {
+      // Releases before this one locked with a folder (proper-lockfile), refreshing its mtime while held.
+      verdict = { dead: (await ageOf(lockPath)) > LEGACY_STALE_MS, who: 'a machine command of an earlier release' };
+      if (verdict.dead && (await fs.rmdir(lockPath).then(() => true, () => false))) {
+        notify(`The store lock was held by ${verdict.who}, which is no longer running: lock broken.`);
+        continue;
+      }
+    } else {
+      const found = await fs.readFile(lockPath, 'utf8').catch(() => '');
+      verdict = await judge(lockPath, found);
+      if (verdict.dead) {
+        if (await takeAway(lockPath, found)) notify(`The store lock was held by ${verdict.who}, which is no longer running: lock broken.`);
+        continue;
+      }
     }
     const waited = Date.now() - started;
     if (!announced && waited >= ANNOUNCE_AFTER_MS) {
@@ -103,12 +116,17 @@ async function tryCreate(storeRoot: string, lockPath: string, content: string): 
   return true;
 }
 
+/** How long ago the lock was made or last refreshed. */
+function ageOf(lockPath: string): Promise<number> {
+  return fs.lstat(lockPath).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
+}
+
 async function judge(lockPath: string, found: string): Promise<{ dead: boolean; who: string }> {
   const holder = parseHolder(found);
-  const age = await fs
-    .stat(lockPath)
-    .then((s) => Date.now() - s.mtimeMs)
-    .catch(() => 0);
+  const age = await ageOf(lockPath);
   if (!holder) {
     // Empty or unreadable: being written right now, or its writer died in between.
     return { dead: age > EMPTY_GRACE_MS, who: 'a machine command that did not say which' };

@@ -79,6 +79,11 @@ describe('a holder that is gone', () => {
       const old = new Date(Date.now() - 10_000);
       await fs.utimes(lockFile(), old, old);
     }],
+    ['of an earlier release (a lock folder), not refreshed for longer than its stale time', async () => {
+      await fs.mkdir(lockFile());
+      const old = new Date(Date.now() - 20_000);
+      await fs.utimes(lockFile(), old, old);
+    }],
   ])('%s: its lock is broken at once, with a line saying so', async (_what, leave) => {
     await leave();
     const lines: string[] = [];
@@ -107,6 +112,14 @@ describe('a holder that is alive', () => {
   it('on another host and refreshed recently: waited for, not broken', async () => {
     await fs.writeFile(lockFile(), JSON.stringify({ pid: 1, hostname: `not-${os.hostname()}`, command: 'machine create x', since: '' }));
     await expect(withStoreLock(root, async () => 'ran', { waitMs: 500, notify: () => undefined })).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+  });
+
+  it('of an earlier release, refreshed recently: waited for, not broken', async () => {
+    await fs.mkdir(lockFile());
+    await expect(withStoreLock(root, async () => 'ran', { waitMs: 500, notify: () => undefined })).rejects.toMatchObject({
+      code: 'STORE_LOCKED',
+      message: expect.stringContaining('is locked by a machine command of an earlier release'),
+    });
   });
 
   it('the waiter goes on as soon as the holder lets go', async () => {
