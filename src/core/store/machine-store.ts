@@ -32,7 +32,7 @@ export class MachineStore {
     this.warn = options.warn ?? ((message) => process.stderr.write(`Warning: ${message}\n`));
   }
 
-  /** Names of the machines whose folder holds a config.json (valid or not), sorted. */
+  /** The names `entries` lists (machines, broken records and stray entries alike), sorted. */
   async names(): Promise<string[]> {
     return (await this.entries()).map((e) => e.name);
   }
