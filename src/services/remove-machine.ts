@@ -25,6 +25,8 @@ export async function removeMachine(app: MachineApp, name: string, force: boolea
     validateName(name);
     throw new MachineNotFoundError(name);
   }
+  // A store that cannot be changed is said before the driver deletes anything it would then forget.
+  await app.store.assertWritable();
   const entry = await app.store.entry(name);
   if (entry === undefined) {
     await app.store.remove(name);

@@ -5,6 +5,7 @@ import { MachineError, OperationError, errorMessage } from '../errors';
 import { currentProcess, processLiveness } from '../process-identity';
 import { entryKind, errorCode } from './no-follow';
 import { type LockHolder, describeHolder, parseHolder } from './lock-holder';
+import { storeNotWritable } from './not-writable';
 
 /*
  * The cross-process store lock. Everything that must not interleave between two `machine` processes
@@ -164,14 +165,7 @@ function interrupted(): MachineError {
 }
 
 function notWritable(storeRoot: string, err: unknown): MachineError {
-  const code = errorCode(err);
-  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-    const why = code === 'EROFS' ? 'is on a read-only file system' : 'is not writable by this user';
-    return new OperationError('STORE_READ_ONLY', `the store at ${storeRoot} ${why} (${code}), and this command must change it`, [
-      'use a writable store: --storage-path DIR or $MACHINE_STORAGE_PATH',
-    ]);
-  }
-  return new OperationError('STORE_LOCK_FAILED', `could not take the store lock at ${storeRoot}: ${errorMessage(err)}`, [], err);
+  return storeNotWritable(storeRoot, err) ?? new OperationError('STORE_LOCK_FAILED', `could not take the store lock at ${storeRoot}: ${errorMessage(err)}`, [], err);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

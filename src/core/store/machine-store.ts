@@ -1,10 +1,11 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { MachineExistsError, MachineNotFoundError, UsageError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { MachineRecord, NAME_PATTERN, RECORD_SCHEMA_VERSION } from '../machine-record';
 import { StoreLayout } from '../store-layout';
 import { migrateRecord, recordInvalid } from './migrate';
 import { type EntryKind, assertNoLinksBelow, ensureStoreDir, entryKind, errorCode, readFileNoFollow, symlinkRefused } from './no-follow';
+import { writingStore } from './not-writable';
 import { tightenStorePermissions } from './permissions';
 
 /** One entry of machines/: a machine whose record reads, or something there that is not one, and why. */
@@ -127,9 +128,11 @@ export class MachineStore {
   }
 
   async save(record: MachineRecord): Promise<void> {
-    await ensureStoreDir(this.layout.root, this.layout.machineDir(record.name));
     const body = JSON.stringify({ ...record, schemaVersion: RECORD_SCHEMA_VERSION }, null, 2) + '\n';
-    await writeFileAtomic(this.layout.machineFile(record.name, 'config.json'), body, 0o600);
+    await writingStore(this.layout.root, async () => {
+      await ensureStoreDir(this.layout.root, this.layout.machineDir(record.name));
+      await writeFileAtomic(this.layout.machineFile(record.name, 'config.json'), body, 0o600);
+    });
   }
 
   /** Creates the machine's folder and first record; the caller holds the store lock. */
@@ -162,19 +165,23 @@ export class MachineStore {
     }
     const dir = this.layout.machineDir(name);
     const kind = await entryKind(dir);
-    if (kind !== 'directory') {
-      await fs.rm(dir, { force: true });
-      return;
-    }
-    // Remove config.json first: from then on the machine no longer exists, even if the rest lingers.
-    // fs.rm unlinks links it meets (it never descends into them), so nothing outside the folder goes.
-    await fs.rm(this.layout.machineFile(name, 'config.json'), { recursive: true, force: true });
-    await fs.rm(dir, { recursive: true, force: true });
+    await writingStore(this.layout.root, async () => {
+      if (kind !== 'directory') return fs.rm(dir, { force: true });
+      // Remove config.json first: from then on the machine no longer exists, even if the rest lingers.
+      // fs.rm unlinks links it meets (it never descends into them), so nothing outside the folder goes.
+      await fs.rm(this.layout.machineFile(name, 'config.json'), { recursive: true, force: true });
+      await fs.rm(dir, { recursive: true, force: true });
+    });
   }
 
   /** What machines/NAME is, without following a link there. */
   async entryKindOf(name: string): Promise<EntryKind> {
     return entryKind(this.layout.machineDir(name));
+  }
+
+  /** Fails with the file system's reason (a read-only mount) before a command starts changing things. */
+  async assertWritable(): Promise<void> {
+    await writingStore(this.layout.root, () => fs.access(this.layout.machinesDir, constants.W_OK));
   }
 
   /** Whether machines/ has an entry of this exact name (valid machine name or not). */

@@ -7,7 +7,9 @@ import { MachineError } from '../../../src/core/errors';
 import { withStoreLock } from '../../../src/core/store/lock';
 import { RunningCli, repoRoot } from '../../helpers/machine-cli';
 import { itWhen } from '../../helpers/prerequisite';
-import { makeTempDir } from '../../helpers/tmp-store';
+import { MachineStore } from '../../../src/core/store/machine-store';
+import { StoreLayout } from '../../../src/core/store-layout';
+import { makeTempDir, sampleRecord } from '../../helpers/tmp-store';
 
 /**
  * The store lock between real processes: a holder that is another `node` process (the built lock
@@ -167,15 +169,17 @@ describe('the built CLI', () => {
   });
 
   const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
-  itWhen(canUnshare, 'root and unshare -m (a private mount namespace for a read-only bind mount)')('a store on a read-only file system says so, not "locked by another command"', async () => {
-    await fs.mkdir(path.join(root, 'machines'), { mode: 0o700 });
+  itWhen(canUnshare, 'root and unshare -m (a private mount namespace for a read-only bind mount)')('a store on a read-only file system says so (create, rm), not "locked by another command"', async () => {
+    await new MachineStore(new StoreLayout(root)).reserve(sampleRecord('old1'));
     const before = execFileSync('find', [root, '-printf', '%p %m\\n'], { encoding: 'utf8' });
-    // The read-only mount exists only in the CLI's own mount namespace; nothing else sees it.
-    const cli = new RunningCli(create(root), {}, ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"', root]);
-    const run = await cli.ended;
-    expect(run.status).toBe(1);
-    expect(run.stderr.replace(/\s+/g, ' ')).toContain(`the store at ${root} is on a read-only file system (EROFS), and this command must change it`);
-    expect(run.stderr).not.toMatch(/locked/);
+    // The read-only mount exists only in each CLI's own mount namespace; nothing else sees it.
+    const readOnly = ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"', root];
+    const runs = await Promise.all([new RunningCli(create(root), {}, readOnly).ended, new RunningCli(['rm', '-f', '-s', root, 'old1'], {}, readOnly).ended]);
+    for (const run of runs) {
+      expect(run.status).toBe(1);
+      expect(run.stderr.replace(/\s+/g, ' ')).toContain(`the store at ${root} is on a read-only file system (EROFS), and this command must change it`);
+      expect(run.stderr).not.toMatch(/locked|a bug/);
+    }
     expect(execFileSync('find', [root, '-printf', '%p %m\\n'], { encoding: 'utf8' })).toBe(before);
   });
 });
