@@ -39,8 +39,9 @@ export interface StoreLockOptions {
   notify?: (line: string) => void;
 }
 
-/** Exit code of a command interrupted by the user (128 + SIGINT), as shells report it. */
+/** Exit codes of a command ended by SIGINT or SIGTERM (128 + the signal), as shells report them. */
 const INTERRUPTED_EXIT = 130;
+const TERMINATED_EXIT = 143;
 
 export async function withStoreLock<T>(storeRoot: string, work: () => Promise<T>, options: StoreLockOptions = {}): Promise<T> {
   const lockPath = path.join(storeRoot, LOCK_FILE);
@@ -66,7 +67,7 @@ async function acquire(storeRoot: string, lockPath: string, content: string, opt
     throw notWritable(storeRoot, err);
   });
   for (;;) {
-    if (options.signal?.aborted) throw interrupted();
+    if (options.signal?.aborted) throw interrupted(options.signal);
     if (await tryCreate(storeRoot, lockPath, content)) return;
     const kind = await entryKind(lockPath);
     if (kind === 'missing') continue; // released between our attempt and this look: try again at once
@@ -160,8 +161,13 @@ async function takeAway(lockPath: string, expected: string): Promise<boolean> {
   return true;
 }
 
-function interrupted(): MachineError {
-  return new MachineError('interrupted while waiting for the store lock: nothing was changed', { code: 'INTERRUPTED', exit: INTERRUPTED_EXIT });
+/** The wait stopped by the user: 130 as for Ctrl-C, or 143 when the command aborted its signal for SIGTERM. */
+function interrupted(signal: AbortSignal): MachineError {
+  const byTerm = signal.reason === 'SIGTERM';
+  return new MachineError(`${byTerm ? 'stopped (SIGTERM)' : 'interrupted'} while waiting for the store lock: nothing was changed`, {
+    code: 'INTERRUPTED',
+    exit: byTerm ? TERMINATED_EXIT : INTERRUPTED_EXIT,
+  });
 }
 
 function notWritable(storeRoot: string, err: unknown): MachineError {
