@@ -124,6 +124,21 @@ describe('a holder that is alive', () => {
     });
   });
 
+  it.each([
+    ['SIGINT', 130, 'interrupted'],
+    ['SIGTERM', 143, 'stopped (SIGTERM)'],
+  ])('a wait aborted for %s ends at once with exit %i, the work never run', async (signal, exit, words) => {
+    await holder();
+    const controller = new AbortController();
+    let ran = false;
+    const waiting = withStoreLock(root, async () => void (ran = true), { signal: controller.signal, notify: () => undefined });
+    setTimeout(() => controller.abort(signal), 300);
+    const { value: err, ms } = await timed(() => waiting.catch((e: unknown) => e));
+    expect(err).toMatchObject({ code: 'INTERRUPTED', exit, message: `${words} while waiting for the store lock: nothing was changed` });
+    expect(ms).toBeLessThan(1_000);
+    expect(ran).toBe(false);
+  });
+
   it('the waiter goes on as soon as the holder lets go', async () => {
     await holder(800);
     const { value } = await timed(() => withStoreLock(root, async () => 'ran', { notify: () => undefined }));
