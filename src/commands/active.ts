@@ -9,7 +9,8 @@ export default class Active extends MachineCommand<typeof Active> {
   static override enableJsonFlag = true;
 
   async run(): Promise<{ name: string }> {
-    const records = await Promise.all((await this.app.store.names()).map((n) => this.app.store.load(n)));
+    // Records that do not read cannot be active; `ls` shows them with the reason.
+    const records = (await this.app.store.entries()).flatMap((e) => ('record' in e ? [e.record] : []));
     const name = findActiveMachine(records, await currentDockerSelection(process.env));
     if (!name) {
       throw new OperationError('NO_ACTIVE_MACHINE', 'no active machine: neither $DOCKER_HOST nor the docker context points at any machine in the store', [

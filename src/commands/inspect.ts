@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { machineNameArg } from '../cli/machine-arg';
-import { UsageError } from '../core/errors';
+import { OperationError, UsageError } from '../core/errors';
+import { interruptedCreateMessage, isInterruptedCreate } from '../services/interrupted-create';
 import type { MachineRecord } from '../core/machine-record';
 
 export default class Inspect extends MachineCommand<typeof Inspect> {
@@ -15,7 +16,12 @@ export default class Inspect extends MachineCommand<typeof Inspect> {
   };
 
   async run(): Promise<MachineRecord> {
-    const record = await this.app.record(this.args.name);
+    const name = await this.app.resolveName(this.args.name);
+    const entry = await this.app.store.entry(name);
+    // What is wrong with a record that does not read, rather than only that it does not.
+    if (entry && 'problem' in entry) throw new OperationError('RECORD_INVALID', `machine "${name}" cannot be inspected: ${entry.problem}`, [`\`machine rm ${name}\` removes it`]);
+    const record = await this.app.store.load(name);
+    if (await isInterruptedCreate(record)) this.warn(`machine "${name}" is Error (interrupted): ${interruptedCreateMessage(record)}`);
     if (this.flags.format) this.log(formatRecord(record, this.flags.format));
     else if (!this.jsonEnabled()) this.log(JSON.stringify(record, null, 2));
     return record;

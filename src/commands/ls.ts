@@ -29,13 +29,16 @@ export default class Ls extends MachineCommand<typeof Ls> {
   async run(): Promise<LsRow[]> {
     const { flags } = this;
     const filter = parseFilters(flags.filter ?? []);
-    const records = await this.loadAll();
+    const entries = await this.app.store.entries();
+    const records = entries.flatMap((e) => ('record' in e ? [e.record] : []));
     this.selection = await currentDockerSelection(process.env);
     const needsLiveState = !flags.quiet || (flags.filter ?? []).some((f) => f.toLowerCase().startsWith('state='));
     const rows = await collectRows(records, (record, signal) => this.row(record, needsLiveState, !flags.quiet, signal), {
       timeoutMs: flags.timeout * 1000,
       fallbackRow: (record) => this.baseRow(record),
     });
+    // A record that does not read is listed with the reason, beside the others, never instead of them.
+    rows.push(...entries.flatMap((e) => ('problem' in e ? [brokenRow(e.name, e.problem, e.driver)] : [])));
     const shown = sortRows(rows.filter((row) => matchesFilter(row, filter)));
     if (!this.jsonEnabled()) {
       if (flags.quiet) for (const row of shown) this.log(row.name);
@@ -46,11 +49,6 @@ export default class Ls extends MachineCommand<typeof Ls> {
 
   /** What plain `docker` talks to (DOCKER_HOST or a docker context), read once per listing. */
   private selection: DockerSelection = { kind: 'default' };
-
-  private async loadAll(): Promise<MachineRecord[]> {
-    const names = await this.app.store.names();
-    return Promise.all(names.map((n) => this.app.store.load(n)));
-  }
 
   private async row(record: MachineRecord, live: boolean, withEngine: boolean, signal: AbortSignal): Promise<LsRow> {
     const base = this.baseRow(record);
@@ -73,4 +71,8 @@ export default class Ls extends MachineCommand<typeof Ls> {
       labels: record.engine.labels,
     };
   }
+}
+
+function brokenRow(name: string, problem: string, driver: string | undefined): LsRow {
+  return { name, active: '-', driver: driver ?? '', state: 'Error', url: '', docker: '', errors: problem, labels: [] };
 }

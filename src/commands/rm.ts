@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { confirmOrRefuse } from '../cli/confirm';
 import { type RemoveOutcome, removeMachine } from '../services/remove-machine';
+import { MachineNotFoundError } from '../core/errors';
+import { validateName } from '../core/store/machine-store';
 
 export default class Rm extends MachineCommand<typeof Rm> {
   static override summary = 'remove machines: what the driver made, then the local record';
@@ -16,7 +18,8 @@ export default class Rm extends MachineCommand<typeof Rm> {
 
   async run(): Promise<RemoveOutcome[]> {
     const names = this.positionals;
-    for (const name of names) await this.app.store.load(name); // every name must exist before anything is removed
+    // Every name must be there before anything is removed; a broken record or stray entry counts.
+    for (const name of names) await this.assertPresent(name);
     if (!this.flags.yes && !this.flags.force) {
       const ok = await confirmOrRefuse(`Remove ${names.join(', ')}? This deletes the local record and what the driver made`, '--yes');
       if (!ok) {
@@ -28,9 +31,15 @@ export default class Rm extends MachineCommand<typeof Rm> {
       names,
       (name) => removeMachine(this.app, name, this.flags.force),
       (outcome) => {
-        if (outcome.remoteError) this.warn(`${outcome.name}: removed locally, but remote cleanup failed: ${outcome.remoteError}`);
+        if (outcome.remoteError) this.warn(`${outcome.name}: removed locally, but not everything was cleaned up: ${outcome.remoteError}`);
         return [...outcome.notes.map((note) => `${outcome.name}: ${note}`), `Removed "${outcome.name}".`].join('\n');
       },
     );
+  }
+
+  private async assertPresent(name: string): Promise<void> {
+    if (await this.app.store.hasEntry(name)) return;
+    validateName(name);
+    throw new MachineNotFoundError(name);
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The persisted description of one machine (machines/NAME/config.json). It holds no secret: cloud
  * credentials come from each SDK's own chain every time. Paths are relative to the store root so a
- * store can be moved or shared.
+ * store can be moved or shared; the only absolute paths are the user's own (listed in `userPaths`).
+ * Each version has its schema in store/record-schema.ts; store/migrate.ts lifts older ones.
  */
-export const RECORD_SCHEMA_VERSION = 1;
+export const RECORD_SCHEMA_VERSION = 2;
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9.-]*$/;
 
@@ -25,7 +26,7 @@ export interface SshEndpoint {
   host: string;
   port: number;
   user: string;
-  /** Private key: relative to the store root when the store made it, absolute when the user gave it. */
+  /** Private key: relative to the store root when the store made it, absolute (and in `userPaths`) when the user gave it. */
   keyPath?: string;
   /** Use ssh-agent ($SSH_AUTH_SOCK) when no key file is set. */
   useAgent?: boolean;
@@ -71,6 +72,15 @@ export interface RecordError {
   at: string;
 }
 
+/** A process as the store remembers it: enough to tell, later, whether it still runs. */
+export interface ProcessIdentity {
+  pid: number;
+  /** Linux: field 22 of /proc/PID/stat (clock ticks after boot), so a reused PID is not mistaken for it. */
+  startTime?: string;
+  /** The host the process ran on: a store shared between hosts cannot judge another host's processes. */
+  hostname: string;
+}
+
 export interface MachineRecord {
   schemaVersion: number;
   name: string;
@@ -89,6 +99,13 @@ export interface MachineRecord {
   engine: EngineOptions;
   tls: TlsOptions;
   error?: RecordError;
+  /**
+   * Absolute paths the user named on the command line (a key of their own). They are the user's: the
+   * store reads them but never deletes or changes them, and no other absolute path is accepted.
+   */
+  userPaths?: string[];
+  /** The `machine create` process that made the record, while status is `creating`. */
+  creator?: ProcessIdentity;
 }
 
 export function engineTransport(record: Pick<MachineRecord, 'engine'>): EngineTransport {

@@ -50,15 +50,15 @@ export class MachineApp {
   }
 
   /** The registered driver a stored machine names. */
-  async registeredDriverFor(record: MachineRecord): Promise<RegisteredDriver> {
+  async registeredDriverFor(record: Pick<MachineRecord, 'driver'>): Promise<RegisteredDriver> {
     // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
     // `machine env` (local files only) must not pay for.
     const { findDriver } = await import('./driver-registry');
     return findDriver(record.driver, this.drivers);
   }
 
-  /** Loads the driver implementation for a stored machine. */
-  async driverFor(record: MachineRecord, ssh?: RemoteRunner): Promise<Driver> {
+  /** Loads the driver implementation for a stored machine (only what a driver needs of the record). */
+  async driverFor(record: Pick<MachineRecord, 'name' | 'driver' | 'driverConfig' | 'driverState' | 'resources'>, ssh?: RemoteRunner): Promise<Driver> {
     const registered = await this.registeredDriverFor(record);
     return registered.open(this.driverEnvironment(registered, record.name, record.driverConfig, { state: record.driverState, resources: record.resources, ...(ssh ? { ssh } : {}) }));
   }

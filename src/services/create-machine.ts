@@ -5,6 +5,8 @@ import type { Driver } from '../core/driver';
 import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../core/errors';
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
+import { currentProcess } from '../core/process-identity';
+import { pathForRecord } from '../core/store/record-paths';
 import { generateMachineKeyPair } from '../ssh/keys';
 import { waitForEngineReady } from './engine-ready';
 import type { Progress } from './progress';
@@ -48,12 +50,17 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
 
   let sshPublicKey: string | undefined;
   await progress.phase('reserve', () =>
-    withStoreLock(layout.root, async () => {
-      await store.reserve(initialRecord(request));
-      // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far.
-      const { ensureStoreCertificates } = await import('../tls');
-      await ensureStoreCertificates(layout, request.tls.keyType);
-    }),
+    withStoreLock(
+      layout.root,
+      async () => {
+        await store.reserve(initialRecord(request));
+        // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far.
+        const { ensureStoreCertificates } = await import('../tls');
+        await ensureStoreCertificates(layout, request.tls.keyType);
+      },
+      // Ctrl-C while waiting for another command's lock ends the wait with nothing reserved.
+      { signal: request.signal, purpose: `machine create ${name}`, notify: (line) => progress.note('reserve', line) },
+    ),
   );
 
   let phase = 'reserve';
@@ -93,7 +100,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     );
     let record = await store.update(name, (r) => {
       r.ip = created.ip;
-      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: layout.relative(created.ssh.keyPath) } : created.ssh;
+      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: pathForRecord(layout, r, created.ssh.keyPath) } : created.ssh;
       if (created.dockerEndpoint) r.dockerEndpoint = created.dockerEndpoint;
     });
 
@@ -110,9 +117,13 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
         clock: app.clock,
       }),
     );
+    // Provisioning takes no signal: on Ctrl-C its connection is closed, which ends the command it runs.
+    const closeOnAbort = () => void session.close().catch(() => undefined);
+    request.signal.addEventListener('abort', closeOnAbort, { once: true });
     try {
       await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [] }));
     } finally {
+      request.signal.removeEventListener('abort', closeOnAbort);
       await session.close();
     }
 
@@ -120,6 +131,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     record = await store.update(name, (r) => {
       r.status = 'ready';
       delete r.error;
+      delete r.creator;
     });
     await refreshMachineContext(app, record, progress);
     await refreshSshClientConfig(app, record, progress);
@@ -172,6 +184,8 @@ function initialRecord(request: CreateRequest): MachineRecord {
     resources: [],
     engine: request.engine,
     tls: request.tls,
+    // Lets a later command tell a create in progress from one whose process was killed.
+    creator: currentProcess(),
   };
 }
 
@@ -187,6 +201,7 @@ async function recordFailure(app: MachineApp, name: string, phase: string, err: 
     .update(name, (r) => {
       r.status = 'error';
       r.error = { phase, message: errorMessage(err), at: new Date().toISOString() };
+      delete r.creator;
     })
     .catch(() => undefined);
 }

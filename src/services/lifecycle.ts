@@ -1,6 +1,6 @@
 import type { MachineApp } from './app';
 import type { Driver, LifecycleOperation } from '../core/driver';
-import { NotSupportedError } from '../core/errors';
+import { NotSupportedError, OperationError } from '../core/errors';
 import { engineTransport, type MachineRecord, type MachineState, type SshEndpoint } from '../core/machine-record';
 import type { Progress } from './progress';
 import { refreshMachineContext } from './docker-context';
@@ -45,6 +45,9 @@ export async function runLifecycle(app: MachineApp, record: MachineRecord, opera
   if (!action) throw new NotSupportedError(registered.name, operation);
   const wanted = targetState[operation];
   const before = await driver.state();
+  // No host (its create failed, or it was deleted behind our back) can reach no state: say so now
+  // instead of waiting out the timeout for a state that cannot come.
+  if (before === 'NotFound') throw hostMissing(record, operation, wanted);
   if (operation !== 'restart' && before === wanted) {
     // A machine started behind our back (a cloud console, a provider's maintenance reboot) may answer at
     // a new address; `start` is where users go to fix that, so follow it even though nothing is started.
@@ -117,3 +120,14 @@ async function reissueIfAddressChanged(app: MachineApp, record: MachineRecord, i
   return true;
 }
 
+function hostMissing(record: MachineRecord, operation: LifecycleOperation, wanted: MachineState): OperationError {
+  const why =
+    record.status === 'error'
+      ? `its create failed${record.error ? ` at "${record.error.phase}" (${record.error.message})` : ''} and left no host`
+      : record.status === 'creating'
+        ? 'its create never made a host'
+        : `its host no longer exists at the ${record.driver} driver's side`;
+  return new OperationError('NO_HOST', `\`${operation}\` cannot bring machine "${record.name}" to ${wanted}: ${why}`, [
+    `remove it with \`machine rm ${record.name}\`, then create it again with \`machine create --driver ${record.driver} ${record.name}\``,
+  ]);
+}

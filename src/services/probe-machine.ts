@@ -3,9 +3,10 @@ import { errorMessage } from '../core/errors';
 import { dockerUrl, type MachineRecord, type MachineState } from '../core/machine-record';
 import { engineVersion } from '../engine/engine-client';
 import { withEngineTarget } from './engine-access';
+import { interruptedCreateMessage, isInterruptedCreate } from './interrupted-create';
 
 export interface MachineStatus {
-  state: MachineState | 'Creating' | 'Error';
+  state: MachineState | 'Creating' | 'Error' | 'Error (interrupted)';
   dockerVersion?: string;
   error?: string;
   url?: string;
@@ -17,7 +18,10 @@ export interface MachineStatus {
  */
 export async function probeMachine(app: MachineApp, record: MachineRecord, options: { withEngine: boolean; signal?: AbortSignal }): Promise<MachineStatus> {
   const url = dockerUrl(record);
-  if (record.status === 'creating') return { state: 'Creating', ...(url ? { url } : {}) };
+  if (record.status === 'creating') {
+    if (await isInterruptedCreate(record)) return { state: 'Error (interrupted)', error: interruptedCreateMessage(record), ...(url ? { url } : {}) };
+    return { state: 'Creating', ...(url ? { url } : {}) };
+  }
   if (record.status === 'error') return { state: 'Error', error: `${record.error?.phase ?? 'create'}: ${record.error?.message ?? 'failed'}`, ...(url ? { url } : {}) };
   let state: MachineState;
   try {

@@ -1,8 +1,11 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { provisionHost } from '../provision/runner';
 import type { RemoteSession } from '../ssh/session';
 import { readIfExists } from '../util/read-if-exists';
+import { OperationError } from '../core/errors';
+import type { StoreLayout } from '../core/store-layout';
+import { readStoreFile } from '../core/store/no-follow';
 import type { MachineApp } from './app';
 import { engineTransport, type MachineRecord } from '../core/machine-record';
 import type { Progress } from './progress';
@@ -30,8 +33,9 @@ export async function provisionMachine(
   const sshOnly = engineTransport(record) === 'ssh';
   // The ssh transport serves no TLS, so the host gets no server certificate to keep safe.
   const sans = sshOnly ? [] : await ensureServerCertificate(app, record, session, progress, options);
-  const serverTls = sshOnly ? undefined : await readServerTls(app, record.name);
-  const repoKeyArmored = record.engine.repoKeyPath ? await fs.readFile(layout.resolve(record.engine.repoKeyPath), 'utf8') : undefined;
+  const serverTls = sshOnly ? undefined : await readServerTls(layout, record.name);
+  // The record's schema keeps this path inside the store; the read refuses links on the way.
+  const repoKeyArmored = record.engine.repoKeyPath ? await readRequired(layout, layout.resolve(record.engine.repoKeyPath)) : undefined;
 
   const log = createWriteStream(layout.machineFile(record.name, 'provision.log'), { flags: 'a', mode: 0o600 });
   const started = Date.now();
@@ -89,12 +93,10 @@ async function ensureServerCertificate(
   return names;
 }
 
-async function readServerTls(app: MachineApp, name: string): Promise<{ certPem: string; keyPem: string; caCertPem: string }> {
-  const [certPem, keyPem, caCertPem] = await Promise.all([
-    fs.readFile(app.layout.machineFile(name, 'server.pem'), 'utf8'),
-    fs.readFile(app.layout.machineFile(name, 'server-key.pem'), 'utf8'),
-    fs.readFile(app.layout.machineFile(name, 'ca.pem'), 'utf8'),
-  ]);
+async function readServerTls(layout: StoreLayout, name: string): Promise<{ certPem: string; keyPem: string; caCertPem: string }> {
+  const [certPem, keyPem, caCertPem] = await Promise.all(
+    (['server.pem', 'server-key.pem', 'ca.pem'] as const).map((file) => readRequired(layout, layout.machineFile(name, file))),
+  );
   return { certPem, keyPem, caCertPem };
 }
 
@@ -136,4 +138,12 @@ function unique(values: string[]): string[] {
 
 function isPresent(value: string | undefined): value is string {
   return value !== undefined && value !== '';
+}
+
+/** A file the store made (no link followed on the way), or the user's own file as it is. */
+async function readRequired(layout: StoreLayout, file: string): Promise<string> {
+  const inside = layout.relative(file) !== file;
+  const text = inside ? await readStoreFile(layout.root, file) : await readIfExists(file);
+  if (text === undefined) throw new OperationError('MISSING_FILE', `${file} is missing`);
+  return text;
 }

@@ -1,5 +1,8 @@
 import type { MachineApp } from './app';
-import { MachineError, OperationError, errorMessage } from '../core/errors';
+import { MachineError, MachineNotFoundError, OperationError, errorMessage } from '../core/errors';
+import type { MachineRecord } from '../core/machine-record';
+import { removalSchema } from '../core/store/record-schema';
+import { validateName } from '../core/store/machine-store';
 import { dropMachineContext } from './docker-context';
 
 export interface RemoveOutcome {
@@ -7,16 +10,31 @@ export interface RemoveOutcome {
   removed: boolean;
   /** What the driver found and did (an instance already gone, a shared group kept...). */
   notes: string[];
-  /** Set when --force removed the record although the driver could not clean everything. */
+  /** Set when the record went although not everything it describes could be cleaned up (--force, or a broken record). */
   remoteError?: string;
 }
 
 /**
- * Removes what the driver recorded, then the local record. Without `force`, a driver failure keeps
- * the record so nothing is forgotten while it still exists somewhere.
+ * Removes what the driver recorded, then the local record. Without `force`, a driver failure keeps a
+ * valid record so nothing is forgotten while it still exists somewhere. A record that does not read
+ * (or a stray entry of machines/) is removed either way after what cleanup it allows, since keeping it
+ * helps nobody; what could not be cleaned is said.
  */
 export async function removeMachine(app: MachineApp, name: string, force: boolean): Promise<RemoveOutcome> {
-  const record = await app.store.load(name);
+  if (!(await app.store.hasEntry(name))) {
+    validateName(name);
+    throw new MachineNotFoundError(name);
+  }
+  // A store that cannot be changed is said before the driver deletes anything it would then forget.
+  await app.store.assertWritable();
+  const entry = await app.store.entry(name);
+  if (entry === undefined) {
+    await app.store.remove(name);
+    return { name, removed: true, notes: ['only leftovers of an earlier remove were there'] };
+  }
+  if ('problem' in entry) return removeBroken(app, name, entry.problem);
+
+  const record = entry.record;
   let remoteError: string | undefined;
   let notes: string[] = [];
   try {
@@ -34,7 +52,37 @@ export async function removeMachine(app: MachineApp, name: string, force: boolea
     }
   }
   await app.store.remove(name);
-  // The record is gone either way; a docker config we cannot change is worth a word, not a failure.
-  notes = [...notes, ...(await dropMachineContext(app, name).catch((err: unknown) => [`could not remove docker context: ${errorMessage(err)}`]))];
-  return { name, removed: true, notes, ...(remoteError ? { remoteError } : {}) };
+  return { name, removed: true, notes: [...notes, ...(await dropContext(app, name))], ...(remoteError ? { remoteError } : {}) };
+}
+
+/** A record that fails its schema: the driver still cleans up when the parts it needs are sound. */
+async function removeBroken(app: MachineApp, name: string, problem: string): Promise<RemoveOutcome> {
+  const parts = await removableParts(app, name);
+  let notes: string[] = [];
+  let remoteError: string | undefined;
+  if (parts === undefined) {
+    remoteError = `${problem}; nothing a driver made for it could be looked for, so check your provider for resources named "${name}"`;
+  } else {
+    try {
+      notes = await (await app.driverFor(parts)).remove();
+    } catch (err) {
+      remoteError = `the ${parts.driver} driver could not remove what it made: ${errorMessage(err)}; check your provider for resources named "${name}"`;
+    }
+  }
+  await app.store.remove(name);
+  return { name, removed: true, notes: [...notes, ...(await dropContext(app, name))], ...(remoteError ? { remoteError } : {}) };
+}
+
+/** Driver, config and resources from a record that is a real folder's readable JSON, if they are sound. */
+async function removableParts(app: MachineApp, name: string): Promise<Pick<MachineRecord, 'name' | 'driver' | 'driverConfig' | 'driverState' | 'resources'> | undefined> {
+  if ((await app.store.entryKindOf(name)) !== 'directory') return undefined;
+  const raw = await app.store.loadRaw(name).catch(() => undefined);
+  const parsed = removalSchema.safeParse(raw);
+  if (!parsed.success || parsed.data.name !== name) return undefined;
+  return parsed.data;
+}
+
+/** The record is gone either way; a docker config we cannot change is worth a word, not a failure. */
+async function dropContext(app: MachineApp, name: string): Promise<string[]> {
+  return dropMachineContext(app, name).catch((err: unknown) => [`could not remove docker context: ${errorMessage(err)}`]);
 }

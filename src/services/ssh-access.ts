@@ -1,7 +1,9 @@
 import type { SshConnectOptions, SshSession } from '../ssh/client';
 import type { RemoteSession } from '../ssh/session';
 import type { MachineApp } from './app';
+import * as path from 'node:path';
 import { OperationError } from '../core/errors';
+import { assertNoLinksBelowSync } from '../core/store/no-follow';
 import type { MachineRecord } from '../core/machine-record';
 
 export type HostKeyPolicy = 'trust-on-first-use' | 'strict' | 'accept-new';
@@ -14,6 +16,9 @@ export function sshOptionsFor(app: MachineApp, record: MachineRecord, pinMode: H
     ]);
   }
   const { host, port, user, keyPath, useAgent } = record.ssh;
+  // The store's own key (a relative path) is read without following a link planted on its way; a key
+  // the user named is theirs to place.
+  if (keyPath !== undefined && !path.isAbsolute(keyPath)) assertNoLinksBelowSync(app.layout.root, app.layout.resolve(keyPath));
   return {
     host,
     port,

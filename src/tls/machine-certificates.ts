@@ -1,5 +1,5 @@
 import type { StoreLayout } from '../core/store-layout';
-import { readIfExists } from '../util/read-if-exists';
+import { readStoreFile } from '../core/store/no-follow';
 import { CERTIFICATE_MODE, ensurePrivateDir, writePemPair } from './pem-files';
 import { writeFileAtomic } from '../core/fs-atomic';
 import { storeInvalid } from './store-validation';
@@ -10,7 +10,7 @@ import type { PemPair } from './types';
  * names, so a docker context or `machine env` works from that folder alone.
  */
 export async function copyClientMaterialToMachine(layout: StoreLayout, name: string): Promise<void> {
-  const [caPem, certPem, keyPem] = await Promise.all([layout.caCert(), layout.clientCert(), layout.clientKey()].map(readIfExists));
+  const [caPem, certPem, keyPem] = await Promise.all([layout.caCert(), layout.clientCert(), layout.clientKey()].map((file) => readStoreFile(layout.root, file)));
   if (caPem === undefined || certPem === undefined || keyPem === undefined) {
     throw storeInvalid(layout, 'ca.pem, cert.pem or key.pem is missing');
   }

@@ -1,6 +1,6 @@
 import type { StoreLayout } from '../core/store-layout';
 import { createCa, issueClientCert } from './certificates';
-import { readIfExists } from '../util/read-if-exists';
+import { readStoreFile } from '../core/store/no-follow';
 import { ensurePrivateDir, writePemPair } from './pem-files';
 import { checkCa, checkClient, storeInvalid } from './store-validation';
 import type { KeyType, PemPair } from './types';
@@ -18,7 +18,7 @@ import type { KeyType, PemPair } from './types';
 export async function ensureStoreCertificates(layout: StoreLayout, keyType: KeyType): Promise<{ created: boolean }> {
   await ensurePrivateDir(layout.certsDir);
   const [caCertPem, caKeyPem, clientCertPem, clientKeyPem] = await Promise.all(
-    [layout.caCert(), layout.caKey(), layout.clientCert(), layout.clientKey()].map(readIfExists),
+    [layout.caCert(), layout.caKey(), layout.clientCert(), layout.clientKey()].map((file) => readStoreFile(layout.root, file)),
   );
   let created = false;
 
@@ -56,7 +56,7 @@ export async function rotateStoreCertificates(layout: StoreLayout, keyType: KeyT
 
 /** The CA, checked (its key must match it) so we never sign with a key nobody trusts. */
 export async function loadCa(layout: StoreLayout): Promise<PemPair> {
-  const [certPem, keyPem] = await Promise.all([readIfExists(layout.caCert()), readIfExists(layout.caKey())]);
+  const [certPem, keyPem] = await Promise.all([readStoreFile(layout.root, layout.caCert()), readStoreFile(layout.root, layout.caKey())]);
   if (certPem === undefined || keyPem === undefined) {
     throw storeInvalid(layout, `${certPem === undefined ? 'ca.pem' : 'ca-key.pem'} is missing`);
   }

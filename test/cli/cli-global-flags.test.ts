@@ -21,8 +21,6 @@ interface Run {
 }
 
 let store: string;
-/** A store holding a record that passes the store's checks but lacks what commands read next. */
-let brokenStore: string;
 let probe: string;
 
 /** The environment without anything that would turn debugging on by itself. */
@@ -50,9 +48,6 @@ beforeAll(async () => {
   store = await makeTempDir();
   await new MachineStore(new StoreLayout(store)).reserve(sampleRecord('dev1'));
   await new MachineStore(new StoreLayout(store)).reserve(sampleRecord('dev2'));
-  brokenStore = await makeTempDir();
-  await fs.mkdir(path.join(brokenStore, 'machines', 'broken'), { recursive: true });
-  await fs.writeFile(path.join(brokenStore, 'machines', 'broken', 'config.json'), JSON.stringify({ schemaVersion: 1, name: 'broken', driver: 'generic' }));
   // Loaded before bin/run.js: reports whether oclif was loaded, and on request crashes outside any
   // command (in a callback after the entry script ran), as a bug in a timer would.
   probe = path.join(store, 'probe.js');
@@ -61,13 +56,14 @@ beforeAll(async () => {
     [
       "process.on('exit', () => require('node:fs').writeSync(2, `\\nloaded-oclif=${Object.keys(require.cache).some((p) => p.includes('@oclif'))}\\n`));",
       "if (process.env.PROBE_CRASH) setImmediate(() => { throw new TypeError(process.env.PROBE_CRASH); });",
+      // A bug inside a command: opening a record fails the way a programming error would (no errno code).
+      "if (process.env.PROBE_OPEN_BUG) { const fsp = require('node:fs').promises; const open = fsp.open; fsp.open = (p, ...rest) => String(p).endsWith('config.json') ? Promise.reject(new TypeError(process.env.PROBE_OPEN_BUG)) : open(p, ...rest); }",
       '',
     ].join('\n'),
   );
 });
 afterAll(async () => {
   await fs.rm(store, { recursive: true, force: true });
-  await fs.rm(brokenStore, { recursive: true, force: true });
 });
 
 /** oclif wraps error text to the terminal width; assertions read it as one line. */
@@ -119,7 +115,7 @@ describe('global flags before the command, as docker-machine took them', () => {
 
 describe('an error that is not a MachineError (a bug)', () => {
   it('exits 10 and asks for a report, without a stack', () => {
-    const run = machine(['-s', brokenStore, 'url', 'broken']);
+    const run = machine(['-s', store, 'url', 'dev1'], { PROBE_OPEN_BUG: "Cannot read properties of undefined (reading 'port')" });
     expect(run.status).toBe(10);
     expect(run.stdout).toBe('');
     // The record has no engine section: reading any of its fields is the TypeError standing in for a bug.
@@ -129,10 +125,11 @@ describe('an error that is not a MachineError (a bug)', () => {
   });
 
   it.each([[['--debug'], {}], [[], { MACHINE_DEBUG: '1' }]])('shows the stack with %j %j', (flags, env) => {
-    const run = machine([...flags, '-s', brokenStore, 'url', 'broken'], env);
+    const run = machine([...flags, '-s', store, 'url', 'dev1'], { ...env, PROBE_OPEN_BUG: 'Cannot read properties of undefined' });
     expect(run.status).toBe(10);
     expect(flat(run.stderr)).toContain('TypeError: Cannot read properties of undefined');
-    expect(run.stderr).toMatch(/\n\s+at \S+ \(\S*dist\/src\//);
+    // oclif wraps long frames at the terminal width, so the frame is read from the flattened text.
+    expect(flat(run.stderr)).toMatch(/ at [^()]+ \(\S*dist\/src\//);
   });
 
   it('is reported the same way when it happens outside a command (a timer, a stray promise)', () => {

@@ -32,6 +32,8 @@ export function sampleRecord(name: string, overrides: Partial<MachineRecord> = {
     ssh: { host: '203.0.113.5', port: 22, user: 'admin', keyPath: '/home/u/.ssh/id_ed25519' },
     engine: { install: 'distro', port: 2376, labels: [], opts: [], env: [], insecureRegistries: [], registryMirrors: [] },
     tls: { keyType: 'ecdsa', sans: [] },
+    // The key is the user's own (given on the command line), so the record lists it as theirs.
+    userPaths: ['/home/u/.ssh/id_ed25519'],
     ...overrides,
   };
 }

@@ -6,7 +6,8 @@ import { readPinnedKeys } from '../../src/ssh/known-hosts';
 import { certificateCovers } from '../../src/tls';
 import { rejectionOf } from '../helpers/rejection';
 import type { FakeCloudOptions } from './fakes/fake-driver';
-import { type World, destroyWorld, finishedPhases, worldWithMachine } from './fakes/world';
+import { createMachine } from '../../src/services/create-machine';
+import { type World, createRequest, destroyWorld, finishedPhases, makeWorld, worldWithMachine } from './fakes/world';
 
 /**
  * start/stop/restart/kill on a machine made by the real create pipeline, against the fake provider
@@ -144,5 +145,26 @@ describe('a machine that comes back at a new address', () => {
 
     expect(await serverCert(w)).toBe(before);
     expect(w.host.commands()).toEqual([]);
+  });
+});
+
+describe('a machine whose create failed and left no host', () => {
+  it.each(['start', 'stop', 'restart', 'kill'] as const)('%s says at once that it cannot, and what to do', async (operation) => {
+    world = await makeWorld();
+    world.cloud.failCreateAfter = 2;
+    await createMachine(world.app, createRequest(world), world.progress).catch(() => undefined);
+    const w = world;
+    expect(w.cloud.resources.size).toBe(0);
+    w.clock.sleeps.length = 0;
+
+    const err = await rejectionOf(run(w, operation), MachineError);
+
+    expect(err.code).toBe('NO_HOST');
+    expect(err.message).toBe(
+      `\`${operation}\` cannot bring machine "dev1" to ${operation === 'stop' || operation === 'kill' ? 'Stopped' : 'Running'}: its create failed at "create host" (quota exceeded after making vm) and left no host`,
+    );
+    expect(err.suggestions).toEqual(['remove it with `machine rm dev1`, then create it again with `machine create --driver fake dev1`']);
+    expect(w.cloud.calls).not.toContain(operation);
+    expect(w.clock.sleeps).toEqual([]);
   });
 });

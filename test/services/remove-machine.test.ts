@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { MachineError, OperationError } from '../../src/core/errors';
 import { removeMachine } from '../../src/services/remove-machine';
 import { rejectionOf } from '../helpers/rejection';
@@ -73,4 +74,37 @@ it('removes a record whose create failed half-way, with only what was journaled'
 
   expect(outcome.notes).toEqual(['removed disk disk-dev1', 'removed docker context machine-dev1']);
   expect(w.cloud.resources.size).toBe(0);
+});
+
+describe('a record that fails its schema', () => {
+  /** Breaks the record on disk the way a hand edit or a crash would, keeping the rest of it. */
+  async function breakRecord(w: World, change: (raw: Record<string, unknown>) => void): Promise<void> {
+    const file = w.app.layout.machineFile('dev1', 'config.json');
+    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    change(raw);
+    await fs.writeFile(file, JSON.stringify(raw));
+  }
+
+  it('still has the driver remove what the journal names, when driver, config and journal are sound', async () => {
+    const w = await setUp();
+    await breakRecord(w, (raw) => (raw.engine = 'not an object'));
+
+    const outcome = await removeMachine(w.app, 'dev1', false);
+
+    expect(outcome).toEqual({ name: 'dev1', removed: true, notes: ['removed disk disk-dev1', 'removed vm vm-dev1', 'removed docker context machine-dev1'] });
+    expect(w.cloud.resources.size).toBe(0);
+    expect(await w.app.store.entries()).toEqual([]);
+  });
+
+  it('removes the record without --force when the journal is unreadable, and says what could not be looked for', async () => {
+    const w = await setUp();
+    await breakRecord(w, (raw) => (raw.resources = 'garbled'));
+
+    const outcome = await removeMachine(w.app, 'dev1', false);
+
+    expect(outcome.remoteError).toMatch(/^the record of machine "dev1" is unusable: .*resources: Expected array.*check your provider for resources named "dev1"$/);
+    expect(w.cloud.calls).not.toContain('remove');
+    expect(w.cloud.resources.size).toBe(2);
+    expect(await w.app.store.entries()).toEqual([]);
+  });
 });

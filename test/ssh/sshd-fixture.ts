@@ -43,6 +43,8 @@ export interface SshdFixtureOptions {
   port?: number;
   /** Also authorize this public key file (e.g. another fixture's client key). */
   alsoAuthorize?: string;
+  /** More sshd_config lines (e.g. a ForceCommand that keeps every command waiting). */
+  extraConfig?: string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -62,7 +64,7 @@ async function newKey(dir: string, name: string): Promise<string> {
   return keyPath;
 }
 
-function writeConfig(dir: string, port: number, hostKeyPath: string): Promise<void> {
+function writeConfig(dir: string, port: number, hostKeyPath: string, extraConfig: string[] = []): Promise<void> {
   const config = [
     'ListenAddress 127.0.0.1',
     `Port ${port}`,
@@ -76,6 +78,7 @@ function writeConfig(dir: string, port: number, hostKeyPath: string): Promise<vo
     'StrictModes no',
     `Subsystem sftp ${SFTP_SERVER}`,
     'LogLevel ERROR',
+    ...extraConfig,
   ];
   return fs.writeFile(path.join(dir, 'sshd_config'), `${config.join('\n')}\n`);
 }
@@ -122,7 +125,7 @@ export async function startSshd(options: SshdFixtureOptions = {}): Promise<SshdF
   if (options.alsoAuthorize) authorized.push(await fs.readFile(options.alsoAuthorize, 'utf8'));
   await fs.writeFile(path.join(dir, 'authorized_keys'), authorized.join(''));
   let hostKeyPath = await newKey(dir, 'host_key');
-  await writeConfig(dir, port, hostKeyPath);
+  await writeConfig(dir, port, hostKeyPath, options.extraConfig);
   let child = await launch(dir);
   const user = os.userInfo().username;
 
@@ -159,7 +162,7 @@ export async function startSshd(options: SshdFixtureOptions = {}): Promise<SshdF
     restart: async (restartOptions = {}) => {
       await terminate(child);
       if (restartOptions.hostKeyPath) hostKeyPath = restartOptions.hostKeyPath;
-      await writeConfig(dir, port, hostKeyPath);
+      await writeConfig(dir, port, hostKeyPath, options.extraConfig);
       child = await launch(dir);
     },
     stop: async () => {

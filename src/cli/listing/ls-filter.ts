@@ -64,9 +64,14 @@ export function matchesFilter(row: LsRow, filter: Filter): boolean {
   return (
     anyOrNone(filter.names, (pattern) => pattern.test(row.name)) &&
     anyOrNone(filter.drivers, (driver) => driver === row.driver.toLowerCase()) &&
-    anyOrNone(filter.states, (state) => state === row.state.toLowerCase()) &&
+    anyOrNone(filter.states, (state) => stateMatches(row.state.toLowerCase(), state)) &&
     anyOrNone(filter.labels, (wanted) => row.labels.some((label) => labelMatches(label, wanted)))
   );
+}
+
+/** `state=error` also keeps `Error (interrupted)`: the words in parentheses only say why. */
+function stateMatches(state: string, wanted: string): boolean {
+  return state === wanted || state.startsWith(`${wanted} (`);
 }
 
 /** A key with no values does not restrict; otherwise one value must match. */

@@ -7,12 +7,13 @@ const rows = [
   row('dev2', { driver: 'qemu', state: 'Stopped', labels: ['env=dev'] }),
   row('web10', { driver: 'amazonec2', state: 'Timeout', labels: [] }),
   row('Web11', { driver: 'azure', state: 'Error', labels: ['gpu'] }),
+  row('left', { driver: 'hyperv', state: 'Error (interrupted)', labels: [] }),
 ];
 const names = (filters: string[]) => rows.filter((r) => matchesFilter(r, parseFilters(filters))).map((r) => r.name);
 
 describe('ls filters', () => {
   it.each([
-    [[], ['dev1', 'dev2', 'web10', 'Web11']],
+    [[], ['dev1', 'dev2', 'web10', 'Web11', 'left']],
     [['name=dev'], ['dev1', 'dev2']],
     [['name=^web1[01]$'], ['web10']],
     [['name=(?i)^web'], 'invalid'],
@@ -20,7 +21,9 @@ describe('ls filters', () => {
     [['driver=GENERIC'], ['dev1']],
     [['driver=generic', 'driver=qemu'], ['dev1', 'dev2']],
     [['state=running'], ['dev1']],
-    [['state=Timeout', 'state=error'], ['web10', 'Web11']],
+    [['state=Timeout', 'state=error'], ['web10', 'Web11', 'left']],
+    [['state=error (interrupted)'], ['left']],
+    [['state=err'], []],
     [['label=env=prod'], ['dev1']],
     [['label=team=core'], ['dev1']],
     [['label=env'], ['dev1', 'dev2']],

@@ -27,6 +27,12 @@ describe('MachineStore', () => {
     expect(dirStat.mode & 0o777).toBe(0o700);
   });
 
+  it('keeps every optional field through a round trip (the schema drops nothing it knows)', async () => {
+    const full = sampleRecord('ssh1', { engine: { ...sampleRecord('ssh1').engine, transport: 'ssh', storageDriver: 'overlay2' }, dockerEndpoint: { host: '127.0.0.1', port: 40000 } });
+    await store.reserve(full);
+    expect(await store.load('ssh1')).toEqual(full);
+  });
+
   it('refuses a second machine with the same name', async () => {
     await store.reserve(sampleRecord('web1'));
     await expect(store.reserve(sampleRecord('web1'))).rejects.toBeInstanceOf(MachineExistsError);

@@ -1,5 +1,6 @@
 import type { CreateContext, CreateResult, Driver } from '../../../src/core/driver';
 import { type MachineRecord, type MachineState, RECORD_SCHEMA_VERSION, type ResourceRecord } from '../../../src/core/machine-record';
+import { pathForRecord } from '../../../src/core/store/record-paths';
 import { MachineApp } from '../../../src/services/app';
 import type { RegisteredDriver, StoredDriverConfig } from '../../../src/services/driver-registry';
 import { sshOptionsFor, withSession } from '../../../src/services/ssh-access';
@@ -62,7 +63,7 @@ export class CoreStandIn {
   async recordCreated(name: string, created: CreateResult): Promise<MachineRecord> {
     return this.app.store.update(name, (r) => {
       r.ip = created.ip;
-      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: this.app.layout.relative(created.ssh.keyPath) } : created.ssh;
+      r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: pathForRecord(this.app.layout, r, created.ssh.keyPath) } : created.ssh;
       if (created.dockerEndpoint) r.dockerEndpoint = created.dockerEndpoint;
     });
   }
