@@ -19,12 +19,12 @@ export function machineCommandLine(bin: string, storePathFlag: string | undefine
 }
 
 /**
- * The same text with each command hint in it (`machine ...` between backticks, as every message of
- * the project writes them) naming the store. Global flags may come before the command word, so the
- * store goes right after `machine`.
+ * The same text with each command hint in it (`machine ...` between backticks as every message of the
+ * project writes them, or `eval "$(machine ...)"`) naming the store. Global flags may come before the
+ * command word, so the store goes right after `machine`.
  */
 export function withStoreInHints(text: string, storePathFlag: string | undefined): string {
   if (storePathFlag === undefined) return text;
   const store = shellCommandLine(storeWords(storePathFlag));
-  return text.replace(/`machine (?=[a-z-])/g, `\`machine ${store} `);
+  return text.replace(/(`|\$\()machine (?=[a-z-])/g, (_match, opener: string) => `${opener}machine ${store} `);
 }
