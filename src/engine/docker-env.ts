@@ -70,6 +70,11 @@ export function dockerConfigFlags(record: MachineRecord, layout: StoreLayout): s
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a command line
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** `machine url`: the engine's URL, from a record whose address is checked to be one. */
+export function engineUrl(record: MachineRecord): string {
+  return engineAddress(record).url;
+}
+
 /** The no_proxy list of `env`, extended by the engine's host. */
 function noProxyAssignment(env: NodeJS.ProcessEnv, host: string): [string, string] {
   const variable = noProxyVariable(env);

@@ -83,6 +83,20 @@ describe('a record whose address is not an address', () => {
     expect(run.stderr).toContain('not an address');
   });
 
+  it('never reaches url either', () => {
+    const run = fromParent(['url', '-s', 'plain', 'evil']);
+    expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(run.stderr).toContain('not an address');
+  });
+
+  it('nor does a driver\'s answer reach ip', async () => {
+    const layout = new StoreLayout(path.join(parent, 'plain'));
+    await new MachineStore(layout).reserve(sampleRecord('liar', { driverConfig: { ipAddress: '$(id)', sshUser: 'admin', sshPort: 22, enginePort: 2376 } }));
+    const run = fromParent(['ip', '-s', 'plain', 'liar']);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.replace(/\s+/g, ' ')).toContain('not one: "$(id)"');
+  });
+
   it('never reaches config either', () => {
     const run = fromParent(['config', '-s', 'plain', 'evil']);
     expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 1, stdout: '' });
