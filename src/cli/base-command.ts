@@ -114,7 +114,7 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
   protected eachMachine<R>(names: readonly string[], work: (name: string) => Promise<R>, describe: (result: R) => string): Promise<R[]> {
     return forEachMachine(names, work, {
       succeeded: (result) => this.log(describe(result)),
-      failed: (name, message) => this.logToStderr(`${name}: ${message}`),
+      failed: (name, message) => this.logToStderr(`${name}: ${this.hint(message)}`),
     });
   }
 
