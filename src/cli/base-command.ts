@@ -77,8 +77,11 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
    * something to undo (create rolls back) or a child that decides (docker) override this.
    */
   protected interrupted(signal: NodeJS.Signals): void {
+    const exitCode = exitCodeForSignal(signal);
     process.stderr.write(`\ninterrupted (${signal})\n`);
-    process.exit(exitCodeForSignal(signal));
+    // --json promises an error object on stdout for every failure; an interrupt is one.
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERRUPTED', message: `interrupted (${signal})`, exitCode } }, null, 2)}\n`);
+    process.exit(exitCode);
   }
 
   protected get app(): MachineApp {

@@ -96,6 +96,13 @@ describe.each([false, true])('exit codes (--json: %s)', (json) => {
     expect(run.stderr).toContain(`interrupted (${signal})`);
   });
 
+  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s while ls waits for a machine: %i', async (signal, status) => {
+    const run = await interruptCli(withJson(['--debug', 'ls', '-s', store]), /machine:cli /, signal);
+    expect({ status: run.status, signal: run.signal }).toEqual({ status, signal: null });
+    if (json) expect(errorJson(run)).toMatchObject({ code: 'INTERRUPTED', exitCode: status });
+    else expect(run.stdout).toBe('');
+  });
+
   it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s during create: rolled back, then %i', async (signal, status) => {
     const name = `cut-${signal.toLowerCase()}-${json ? 'json' : 'text'}`;
     const ready = json ? /"phase":"wait for running"/ : /wait for running \.\.\./;
