@@ -15,6 +15,8 @@
 set -eu
 # shellcheck source=SCRIPTDIR/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=SCRIPTDIR/lib/drop-in.sh
+. "$(dirname "$0")/lib/drop-in.sh"
 
 DROP_IN_DIR=/etc/systemd/system/docker.service.d
 DAEMON_JSON=/etc/docker/daemon.json
@@ -98,14 +100,9 @@ refuse_daemon_json_conflicts() {
     die "$DAEMON_JSON sets$conflicts, which machine passes to dockerd as flags; dockerd refuses to start with both. Remove$conflicts from $DAEMON_JSON (or the matching --engine-* option) and provision again."
 }
 
-# The daemon.json keys matching the optional flags of our drop-in (labels, registries, storage, --engine-opt).
+# The daemon.json keys matching the flags of our drop-in (labels, registries, storage, --engine-opt).
 flag_keys_in_drop_in() {
-  tr ' ' '\n' <"$staging/10-machine.conf" | sed -n \
-    -e 's/^--label$/labels/p' \
-    -e 's/^--insecure-registry$/insecure-registries/p' \
-    -e 's/^--registry-mirror$/registry-mirrors/p' \
-    -e 's/^--storage-driver$/storage-driver/p' \
-    -e 's/^"*--\([a-z0-9-]*\)=.*/\1/p' | sort -u
+  drop_in_flag_keys "$staging/10-machine.conf"
 }
 
 needs_daemon_reload() {

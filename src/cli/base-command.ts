@@ -1,17 +1,21 @@
+import * as path from 'node:path';
 import { Command, Flags, Interfaces } from '@oclif/core';
 import { MachineApp } from '../services/app';
-import { ExitCode, MachineError, errorMessage } from '../core/errors';
+import { ExitCode, MachineError, errorMessage, exitCodeForSignal } from '../core/errors';
 import { Progress, humanSink, jsonSink } from '../services/progress';
 import { defaultStorePath } from '../core/store-layout';
 import { forEachMachine } from './each-machine';
 import { debug, enableDebug, isDebugEnabled, redact } from '../util/debug';
+import { withStoreInHints } from './store-hints';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MachineCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /**
  * Every command: the store flag, --debug, --json, and one place that turns our errors into oclif's
- * (message, exit code, suggestions). Anything else that escapes is a bug and says so (exit 10).
+ * (message, exit code, suggestions). Anything else that escapes is a bug and says so (exit 10). The
+ * exit codes hold in every mode, --json included: 2 for bad usage (any flag or argument oclif cannot
+ * parse), 130 for Ctrl-C and 143 for SIGTERM at any moment of any command.
  */
 export abstract class MachineCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
@@ -33,27 +37,61 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
   protected args!: BaseArgs<T>;
   /** Every positional argument, for commands that take several machine names. */
   protected positionals: string[] = [];
+  /** The store as --storage-path gave it (absolute), for the hints this command prints; undefined otherwise. */
+  protected storePathFlag?: string;
   private appInstance?: MachineApp;
+  private readonly onSignal = (signal: NodeJS.Signals): void => this.interrupted(signal);
 
   override async init(): Promise<void> {
     await super.init();
-    const { flags, args, argv } = await this.parse({
+    // From the start: a Ctrl-C while flags are read or the store is opened is an interrupt too.
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+    const { flags, args, argv, raw } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof MachineCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
+    }).catch((err: unknown) => {
+      throw asUsageError(err);
     });
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
     this.positionals = argv.map(String);
+    const typedStore = raw.some((token) => token.type === 'flag' && token.flag === 'storage-path');
+    if (typedStore && this.flags['storage-path'] !== undefined) this.storePathFlag = path.resolve(this.flags['storage-path']);
     if (this.flags.debug) enableDebug();
     debug('cli', () => `machine ${this.config.version} (node ${process.version}): ${[this.id, ...this.argv].join(' ')}`);
+  }
+
+  override async finally(err: Error | undefined): Promise<void> {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    await super.finally(err);
+  }
+
+  /**
+   * Ctrl-C or SIGTERM: by default the command stops at once with 130 (143 for SIGTERM). Store writes
+   * are atomic and the store lock is released on exit, so nothing is left half done. Commands with
+   * something to undo (create rolls back) or a child that decides (docker) override this.
+   */
+  protected interrupted(signal: NodeJS.Signals): void {
+    const exitCode = exitCodeForSignal(signal);
+    process.stderr.write(`\ninterrupted (${signal})\n`);
+    // --json promises an error object on stdout for every failure; an interrupt is one.
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERRUPTED', message: `interrupted (${signal})`, exitCode } }, null, 2)}\n`);
+    process.exit(exitCode);
   }
 
   protected get app(): MachineApp {
     this.appInstance ??= new MachineApp(this.flags['storage-path'] ?? defaultStorePath());
     return this.appInstance;
+  }
+
+  /** A hint (`machine ...` in backticks) that names this command's store when --storage-path gave it. */
+  protected hint(text: string): string {
+    return withStoreInHints(text, this.storePathFlag);
   }
 
   /** The machines named on the command line, or `default` when none is. */
@@ -66,9 +104,9 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
    * name when several machines work at once.
    */
   protected progress(prefix?: string): Progress {
-    const write = (line: string) => this.logToStderr(line);
+    const write = (line: string) => this.logToStderr(this.hint(line));
     // oclif silences logToStderr under --json, but the events are exactly what --json promises.
-    if (this.jsonEnabled()) return new Progress(jsonSink((line) => process.stderr.write(`${line}\n`)));
+    if (this.jsonEnabled()) return new Progress(jsonSink((line) => process.stderr.write(`${this.hint(line)}\n`)));
     return new Progress(humanSink(prefix ? (line) => write(`${prefix}: ${line.trim()}`) : write));
   }
 
@@ -79,13 +117,34 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
   protected eachMachine<R>(names: readonly string[], work: (name: string) => Promise<R>, describe: (result: R) => string): Promise<R[]> {
     return forEachMachine(names, work, {
       succeeded: (result) => this.log(describe(result)),
-      failed: (name, message) => this.logToStderr(`${name}: ${message}`),
+      failed: (name, message) => this.logToStderr(`${name}: ${this.hint(message)}`),
     });
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    return super.catch(toOclifError(err, isDebugEnabled()));
+    return super.catch(toOclifError(err, isDebugEnabled(), this.storePathFlag));
   }
+
+  /**
+   * The --json form of an error: what a script needs (code, message, exit code, suggestions, the
+   * error's own details), not oclif's parse state (which holds the whole configuration).
+   */
+  protected override toErrorJson(err: unknown): unknown {
+    if (!(err instanceof Error)) return { error: { code: 'BUG', message: String(err), exitCode: ExitCode.bug } };
+    const { parse: _parse, oclif, showHelp: _showHelp, skipOclifErrorHandling: _skip, ...rest } = err as Error & Record<string, unknown>;
+    const exitCode = (oclif as { exit?: number } | undefined)?.exit ?? ExitCode.failed;
+    return { error: { code: 'ERROR', ...rest, message: err.message, exitCode } };
+  }
+}
+
+/**
+ * oclif's parser fails with exit 1 for some mistakes (a flag given twice); every failure to read the
+ * command line is bad usage, exit 2, as the README promises.
+ */
+function asUsageError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const oclif = (err as { oclif?: { exit?: number } }).oclif;
+  return Object.assign(err, { oclif: { ...oclif, exit: ExitCode.usage }, exitCode: ExitCode.usage, code: 'USAGE' });
 }
 
 /**
@@ -95,20 +154,30 @@ export abstract class MachineCommand<T extends typeof Command> extends Command {
  * it means nothing to most users. `exitCode` is set as well as `oclif.exit` because under --json
  * oclif takes the exit code from the former.
  */
-export function toOclifError(err: unknown, withStack: boolean): Error {
+export function toOclifError(err: unknown, withStack: boolean, storePathFlag?: string): Error {
   if (err instanceof MachineError) {
     const detail = causeChain(err);
-    return Object.assign(new Error(detail ? `${err.message}\n${detail}` : err.message), {
+    const message = detail ? `${err.message}\n${detail}` : err.message;
+    return Object.assign(new Error(withStoreInHints(message, storePathFlag)), {
       oclif: { exit: err.exit },
       exitCode: err.exit,
       code: err.code,
-      suggestions: err.suggestions,
+      suggestions: err.suggestions.map((suggestion) => withStoreInHints(suggestion, storePathFlag)),
       ...err.details,
     });
   }
-  if (err instanceof Error && (isOclifError(err) || err.name === 'ExitPromptError')) {
-    // ExitPromptError: Ctrl-C at a yes/no question (@inquirer/prompts), a choice and not a bug.
-    return err;
+  if (err instanceof Error && err.name === 'ExitPromptError') {
+    // Ctrl-C at a yes/no question (@inquirer/prompts): an interrupt like any other, not a bug.
+    return Object.assign(new Error('interrupted at the question; nothing was done'), {
+      oclif: { exit: ExitCode.interrupted },
+      exitCode: ExitCode.interrupted,
+      code: 'INTERRUPTED',
+    });
+  }
+  if (err instanceof Error && isOclifError(err)) {
+    // Under --json oclif takes the exit code from `exitCode`, which its own errors lack.
+    const exit = (err as Error & { oclif: { exit?: number } }).oclif.exit ?? ExitCode.failed;
+    return Object.assign(err, { exitCode: exit });
   }
   const lines = [
     // Redacted like debug output: this text is meant to be pasted into a report.

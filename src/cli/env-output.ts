@@ -11,6 +11,7 @@ import { dockerContextEnvironment, dockerEnvUnsetNames, dockerEnvironment } from
 import { renderEnvScript } from '../engine/env-script';
 import type { Shell } from '../engine/shells';
 import { ensureMachineContext } from '../services/docker-context';
+import { storeWords, withStoreInHints } from './store-hints';
 
 export interface EnvOutput {
   script: string;
@@ -28,6 +29,8 @@ export interface EnvRequest {
   /** DOCKER_CONTEXT=machine-NAME instead of the four TLS variables. */
   context: boolean;
   bin: string;
+  /** The store as --storage-path gave it (absolute): the closing hint repeats it. Undefined otherwise. */
+  storePathFlag?: string;
   /** The environment the script will run in (default: this process's). */
   env?: NodeJS.ProcessEnv;
 }
@@ -38,15 +41,22 @@ export interface EnvRequest {
  */
 export async function envOutput(app: MachineApp, options: EnvRequest): Promise<EnvOutput> {
   const env = options.env ?? process.env;
-  const contextFlag = options.context ? ' --context' : '';
+  const contextFlag = options.context ? ['--context'] : [];
+  // The hint must reach this same store: it repeats --storage-path when that chose the store.
+  const hint = (words: string[]) => [options.bin, ...storeWords(options.storePathFlag), 'env', ...words];
   if (options.unset) {
     if (options.name) throw new UsageError('--unset takes no machine name');
     const unset = dockerEnvUnsetNames(options.noProxy, env, options.context);
-    return { script: renderEnvScript({ shell: options.shell, set: [], unset, hintCommand: `${options.bin} env --unset${contextFlag}` }), set: [], unset, warnings: [] };
+    return { script: renderEnvScript({ shell: options.shell, set: [], unset, hintCommand: hint(['--unset', ...contextFlag]) }), set: [], unset, warnings: [] };
   }
   const record = await app.record(options.name);
   const { set, unset, warnings } = options.context ? await contextForm(app, record, options.noProxy, env) : await variablesForm(app, record, options.noProxy, env);
-  return { script: renderEnvScript({ shell: options.shell, set, unset, hintCommand: `${options.bin} env${contextFlag} ${record.name}` }), set, unset, warnings };
+  return {
+    script: renderEnvScript({ shell: options.shell, set, unset, hintCommand: hint([...contextFlag, record.name]) }),
+    set,
+    unset,
+    warnings: warnings.map((warning) => withStoreInHints(warning, options.storePathFlag)),
+  };
 }
 
 async function variablesForm(app: MachineApp, record: MachineRecord, noProxy: boolean, env: NodeJS.ProcessEnv): Promise<Pick<EnvOutput, 'set' | 'unset' | 'warnings'>> {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MachineApp } from '../services/app';
 import { defaultStorePath } from '../core/store-layout';
@@ -41,6 +42,8 @@ export async function runFastEnv(
       noProxy: values['no-proxy'] ?? false,
       context: values.context ?? false,
       bin: 'machine',
+      // Typed on the command line (not from $MACHINE_STORAGE_PATH): the hint repeats it, absolute.
+      ...(values['storage-path'] !== undefined ? { storePathFlag: path.resolve(values['storage-path']) } : {}),
     });
     for (const warning of output.warnings) writeError(formatEnvWarning(warning));
     write(output.script);

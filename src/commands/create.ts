@@ -3,8 +3,10 @@ import { MachineCommand } from '../cli/base-command';
 import { driverFlagsFor, engineOptionsFrom } from '../cli/create-request';
 import { engineFlags, tlsFlags } from '../cli/engine-flags';
 import { allDriverFlags, driverNamesWithAliases, findDriver } from '../services/driver-registry';
-import { UsageError } from '../core/errors';
+import { UsageError, exitCodeForSignal } from '../core/errors';
 import { validateName } from '../core/store/machine-store';
+import { validateCreateInput } from '../cli/create-validation';
+import { machineCommandLine } from '../cli/store-hints';
 import { createMachine } from '../services/create-machine';
 import { dockerUrl } from '../core/machine-record';
 import { promises as fs } from 'node:fs';
@@ -37,24 +39,22 @@ export default class Create extends MachineCommand<typeof Create> {
     ...allDriverFlags(),
   };
 
+  /** Set while the create pipeline runs: an interrupt then aborts it (and so rolls back). */
+  private createInProgress?: AbortController;
+
   async run(): Promise<CreateResult> {
     const { flags, args } = this;
+    // Every check that needs no host comes first: a refusal here leaves the store as it was.
     validateName(args.name);
     const driver = findDriver(flags.driver);
     const explicitlySet = await this.explicitlySetFlags();
     const driverConfig = driver.configFromFlags(driverFlagsFor(driver, flags as Record<string, unknown>, explicitlySet));
     const engine = engineOptionsFrom(flags, driver.enginePort(driverConfig));
+    validateCreateInput({ name: args.name, engine, sans: flags['tls-san'] ?? [] });
     if (flags['engine-repo-key']) await assertReadable(flags['engine-repo-key']);
 
     const controller = new AbortController();
-    const onInterrupt = () => {
-      if (controller.signal.aborted) process.exit(130);
-      this.logToStderr('interrupted: cleaning up (press Ctrl-C again to quit at once)');
-      controller.abort();
-    };
-    process.on('SIGINT', onInterrupt);
-    process.on('SIGTERM', onInterrupt);
-
+    this.createInProgress = controller;
     const progress = this.progress();
     if (!this.jsonEnabled()) this.logToStderr(`Creating machine "${args.name}" with the ${driver.name} driver`);
     try {
@@ -75,13 +75,25 @@ export default class Create extends MachineCommand<typeof Create> {
       const url = dockerUrl(outcome.record) ?? '';
       if (!this.jsonEnabled()) {
         this.log(`Machine "${args.name}" is ready: engine ${outcome.dockerVersion} at ${url} (${(progress.totalMs() / 1000).toFixed(1)}s)`);
-        this.log(`Point your docker CLI at it: eval "$(${this.config.bin} env ${args.name})"`);
+        this.log(`Point your docker CLI at it: eval "$(${machineCommandLine(this.config.bin, this.storePathFlag, ['env', args.name])})"`);
       }
       return { name: args.name, driver: driver.name, url, dockerVersion: outcome.dockerVersion, timings: outcome.timings, totalMs: progress.totalMs() };
     } finally {
-      process.off('SIGINT', onInterrupt);
-      process.off('SIGTERM', onInterrupt);
+      this.createInProgress = undefined;
     }
+  }
+
+  /**
+   * Once the pipeline runs, the first Ctrl-C (or SIGTERM) rolls back what was made and exits 130 (143);
+   * a second one quits at once. Before that, nothing was made: the plain interrupt.
+   */
+  protected override interrupted(signal: NodeJS.Signals): void {
+    const controller = this.createInProgress;
+    if (!controller) return super.interrupted(signal);
+    if (controller.signal.aborted) process.exit(exitCodeForSignal(signal));
+    this.logToStderr('interrupted: cleaning up (press Ctrl-C again to quit at once)');
+    // The reason names the signal, which picks the exit code (src/core/errors.ts, createInterrupted).
+    controller.abort(signal);
   }
 
   /** Flags the user typed (not defaults), to catch another driver's flags. */

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
-import { runDockerOnMachine } from '../services/docker-cli';
+import { findOnPath, runDockerOnMachine } from '../services/docker-cli';
 
 export default class Docker extends MachineCommand<typeof Docker> {
   static override summary = 'run the docker CLI against a machine';
@@ -13,8 +13,19 @@ export default class Docker extends MachineCommand<typeof Docker> {
     arguments: Args.string({ description: 'docker arguments (after --)' }),
   };
 
+  /**
+   * A local docker CLI gets the terminal's Ctrl-C itself (same process group) and decides; its exit
+   * code is ours. Until it runs, and over SSH, an interrupt ends the command as everywhere else.
+   */
+  private dockerDecides = false;
+
+  protected override interrupted(signal: NodeJS.Signals): void {
+    if (!this.dockerDecides) super.interrupted(signal);
+  }
+
   async run(): Promise<void> {
     const record = await this.app.record(this.args.name);
+    this.dockerDecides = findOnPath('docker', process.env) !== undefined;
     const code = await runDockerOnMachine(this.app, record, this.positionals.slice(1));
     if (code !== 0) this.exit(code);
   }

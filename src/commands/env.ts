@@ -43,6 +43,7 @@ export default class Env extends MachineCommand<typeof Env> {
       noProxy: flags['no-proxy'],
       context: flags.context,
       bin: this.config.bin,
+      ...(this.storePathFlag !== undefined ? { storePathFlag: this.storePathFlag } : {}),
     });
     // Written as the fast path writes them (not this.warn's layout): the same words either way.
     for (const warning of output.warnings) process.stderr.write(formatEnvWarning(warning));

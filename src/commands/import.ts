@@ -22,7 +22,7 @@ export default class Import extends MachineCommand<typeof Import> {
         continue;
       }
       this.log(`Imported "${outcome.name}" (${outcome.driver}), ${outcome.certificatesKept ? "docker-machine's certificates kept" : 'certificates to regenerate'}.`);
-      for (const note of outcome.notes) this.log(`  ${note}`);
+      for (const note of outcome.notes) this.log(`  ${this.hint(note)}`);
     }
     if (outcomes.length === 0) this.log(`No machines in ${source}.`);
     return outcomes;

@@ -15,6 +15,14 @@ export default class Proxy extends MachineCommand<typeof Proxy> {
     socket: Flags.string({ description: "path of the local socket (default: engine.sock in the machine's folder)" }),
   };
 
+  /** Set while the proxy serves: Ctrl-C and SIGTERM are how it is meant to end (exit 0), socket removed first. */
+  private stopServing?: (signal: NodeJS.Signals) => void;
+
+  protected override interrupted(signal: NodeJS.Signals): void {
+    if (this.stopServing) this.stopServing(signal);
+    else super.interrupted(signal);
+  }
+
   async run(): Promise<void> {
     const record = await this.app.record(this.args.name);
     const socketPath = path.resolve(this.flags.socket ?? path.join(this.app.layout.machineDir(record.name), 'engine.sock'));
@@ -23,8 +31,7 @@ export default class Proxy extends MachineCommand<typeof Proxy> {
     process.stdout.write(`DOCKER_HOST=unix://${socketPath}\n`);
     process.stderr.write(`machine proxy: "${record.name}" is served on ${socketPath}; Ctrl-C stops it\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
+      this.stopServing = resolve;
     });
     await proxy.stop();
     process.stderr.write(`machine proxy: stopped (${signal}); ${socketPath} removed\n`);

@@ -31,7 +31,7 @@ export default class Rm extends MachineCommand<typeof Rm> {
       names,
       (name) => removeMachine(this.app, name, this.flags.force),
       (outcome) => {
-        if (outcome.remoteError) this.warn(`${outcome.name}: removed locally, but not everything was cleaned up: ${outcome.remoteError}`);
+        if (outcome.remoteError) this.warn(this.hint(`${outcome.name}: removed locally, but not everything was cleaned up: ${outcome.remoteError}`));
         return [...outcome.notes.map((note) => `${outcome.name}: ${note}`), `Removed "${outcome.name}".`].join('\n');
       },
     );

@@ -1,7 +1,6 @@
 import { MachineCommand } from '../cli/base-command';
 import { machineNameArg } from '../cli/machine-arg';
-import { OperationError } from '../core/errors';
-import { dockerUrl } from '../core/machine-record';
+import { engineUrl } from '../engine/docker-env';
 
 export default class Url extends MachineCommand<typeof Url> {
   static override summary = "print the URL of a machine's engine";
@@ -11,8 +10,8 @@ export default class Url extends MachineCommand<typeof Url> {
 
   async run(): Promise<{ url: string }> {
     const record = await this.app.record(this.args.name);
-    const url = dockerUrl(record);
-    if (!url) throw new OperationError('NO_ADDRESS', `machine "${record.name}" has no address yet`);
+    // Checked: `docker -H $(machine url dev1)` puts it on a command line.
+    const url = engineUrl(record);
     this.log(url);
     return { url };
   }

@@ -24,8 +24,8 @@ export default class Use extends MachineCommand<typeof Use> {
       return outcome;
     }
     const outcome = await useMachine(this.app, args.name);
-    for (const warning of outcome.warnings) this.warn(warning);
-    this.log(`Current docker context is now "${outcome.context}". \`${this.config.bin} use --unset\` goes back to "${outcome.previous}".`);
+    for (const warning of outcome.warnings) this.warn(this.hint(warning));
+    this.log(this.hint(`Current docker context is now "${outcome.context}". \`${this.config.bin} use --unset\` goes back to "${outcome.previous}".`));
     return outcome;
   }
 }

@@ -10,7 +10,16 @@ export const ExitCode = {
   preCreate: 3,
   /** Something went wrong that `machine` did not expect: not the user's doing, and worth a report. */
   bug: 10,
+  /** Ctrl-C (SIGINT): 128 + 2, as a shell reports a program the signal ended. */
+  interrupted: 130,
+  /** SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
+
+/** The exit code of a command stopped by `signal`, as a shell would report it. */
+export function exitCodeForSignal(signal: NodeJS.Signals | undefined): number {
+  return signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+}
 
 export interface MachineErrorOptions {
   code: string;
@@ -87,14 +96,23 @@ export class OperationError extends MachineError {
   }
 }
 
-/** The user interrupted create (Ctrl-C); what was made is rolled back. */
-export function createInterrupted(): OperationError {
-  return new OperationError('INTERRUPTED', 'create was interrupted');
+/**
+ * The user interrupted create (Ctrl-C, or SIGTERM); what was made is rolled back. The abort signal's
+ * reason names the signal when the command aborted it for one, which picks the exit code (130 or 143).
+ */
+export function createInterrupted(signal?: AbortSignal, cause?: unknown): MachineError {
+  const reason: unknown = signal?.reason;
+  const byTerm = reason === 'SIGTERM';
+  return new MachineError(byTerm ? 'create was stopped (SIGTERM)' : 'create was interrupted', {
+    code: 'INTERRUPTED',
+    exit: byTerm ? ExitCode.terminated : ExitCode.interrupted,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 /** Between the steps of create: stop here if the user interrupted it. */
 export function throwIfCreateInterrupted(signal: AbortSignal): void {
-  if (signal.aborted) throw createInterrupted();
+  if (signal.aborted) throw createInterrupted(signal);
 }
 
 export function errorMessage(err: unknown): string {

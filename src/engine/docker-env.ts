@@ -1,4 +1,5 @@
-import { OperationError } from '../core/errors';
+import { OperationError, UsageError } from '../core/errors';
+import { isHostAddress } from '../util/host-address';
 import { dockerUrl, engineTransport, type MachineRecord } from '../core/machine-record';
 import type { StoreLayout } from '../core/store-layout';
 
@@ -54,18 +55,30 @@ export function dockerEnvUnsetNames(noProxy: boolean, currentEnv: NodeJS.Process
 
 /**
  * `machine config`: the docker CLI's TLS flags, one a line, for `docker $(machine config NAME) ps`.
- * The docker CLI strips the quotes around the certificate paths itself.
+ * The docker CLI strips the quotes around the certificate paths itself. The shell splits that
+ * unquoted substitution at blanks and expands * ? [ in it, and nothing can quote inside it: a
+ * certificate path holding one of those is refused, pointing at the forms that can carry it.
  */
 export function dockerConfigFlags(record: MachineRecord, layout: StoreLayout): string {
   const { url } = engineAddress(record);
   if (engineTransport(record) === 'ssh') return `-H=${url}`;
-  return [
-    '--tlsverify',
-    `--tlscacert="${layout.machineFile(record.name, 'ca.pem')}"`,
-    `--tlscert="${layout.machineFile(record.name, 'cert.pem')}"`,
-    `--tlskey="${layout.machineFile(record.name, 'key.pem')}"`,
-    `-H=${url}`,
-  ].join('\n');
+  const certPaths = (['ca.pem', 'cert.pem', 'key.pem'] as const).map((file) => layout.machineFile(record.name, file));
+  const unsafe = certPaths.find((file) => /[\s*?[\]"'\\]/.test(file) || CONTROL.test(file));
+  if (unsafe !== undefined) {
+    throw new UsageError(`the certificate path ${JSON.stringify(unsafe)} would not survive \`docker $(machine config ...)\`: the shell splits it at spaces and expands * ? [ in it`, [
+      `use \`machine env ${record.name}\` or \`docker --context machine-${record.name}\`, which carry any path`,
+      'or keep the store (--storage-path) on a path without spaces, quotes or * ? [',
+    ]);
+  }
+  return ['--tlsverify', `--tlscacert="${certPaths[0]}"`, `--tlscert="${certPaths[1]}"`, `--tlskey="${certPaths[2]}"`, `-H=${url}`].join('\n');
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a command line
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** `machine url`: the engine's URL, from a record whose address is checked to be one. */
+export function engineUrl(record: MachineRecord): string {
+  return engineAddress(record).url;
 }
 
 /** The no_proxy list of `env`, extended by the engine's host. */
@@ -95,6 +108,14 @@ function engineAddress(record: MachineRecord): { url: string; host: string } {
   const host = record.dockerEndpoint?.host ?? record.ip;
   if (!url || !host) {
     throw new OperationError('NO_ADDRESS', `machine "${record.name}" has no address yet`, [`check its state with \`machine status ${record.name}\``]);
+  }
+  // The address came from a record on disk, and into it from a driver or a cloud API: it reaches shell
+  // output and docker's configuration only when it is an address, never as text that a shell could run.
+  const port = record.dockerEndpoint?.port ?? record.engine.port;
+  if (!isHostAddress(host) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new OperationError('RECORD_INVALID_ADDRESS', `machine "${record.name}" has an engine address that is not an address: ${JSON.stringify(host)} port ${JSON.stringify(port)}`, [
+      `the record (config.json) was changed outside machine; \`machine rm ${record.name}\` and create it again`,
+    ]);
   }
   return { url, host };
 }

@@ -1,4 +1,4 @@
-import { cmdAssignment, elispString, fishQuoted, nuonString, posixQuoted, powershellQuoted, tcshQuoted } from './shell-quoting';
+import { cmdAssignment, elispString, fishQuoted, hintWord, nuonString, posixQuoted, powershellQuoted, tcshQuoted } from './shell-quoting';
 import type { Shell } from './shells';
 
 export type { Shell } from './shells';
@@ -9,8 +9,11 @@ export interface EnvScriptRequest {
   set: ReadonlyArray<readonly [string, string]>;
   /** Variables to remove. */
   unset: readonly string[];
-  /** The command the user runs to get this script, quoted into the closing hint. */
-  hintCommand: string;
+  /**
+   * The command the user runs to get this script, for the closing hint: its words (each quoted here
+   * for the shell), or a command line already plain in every shell.
+   */
+  hintCommand: string | readonly string[];
 }
 
 /** How one shell spells "set", "unset", a comment, and "run this command's output here". */
@@ -100,8 +103,14 @@ function dialectLines(dialect: Dialect, request: EnvScriptRequest): string[] {
  * see another shell than the one the output is for; so their hints name it.
  */
 function pinnedCommand(request: EnvScriptRequest): string {
+  const command = commandLine(request);
   const needsPin = request.shell === 'emacs' || request.shell === 'cmd';
-  return needsPin && !/(^|\s)--shell(\s|=)/.test(request.hintCommand) ? `${request.hintCommand} --shell ${request.shell}` : request.hintCommand;
+  return needsPin && !/(^|\s)--shell(\s|=)/.test(command) ? `${command} --shell ${request.shell}` : command;
+}
+
+function commandLine(request: EnvScriptRequest): string {
+  const { hintCommand, shell } = request;
+  return typeof hintCommand === 'string' ? hintCommand : hintCommand.map((word) => hintWord(shell, word)).join(' ');
 }
 
 /**
@@ -120,12 +129,12 @@ function nushellLines(request: EnvScriptRequest): string[] {
       ...request.set.map(([name, value], i) => `  ${name}: ${nuonString(value)}${i < request.set.length - 1 ? ',' : ''}`),
       '}',
       comment(HINT_INTRO),
-      comment(`${request.hintCommand} | from nuon | load-env`),
+      comment(`${commandLine(request)} | from nuon | load-env`),
     ];
   }
   return [
     `[${request.unset.map((name) => nuonString(name)).join(', ')}]`,
     comment(HINT_INTRO),
-    comment(`hide-env -i ...(${request.hintCommand} | from nuon)`),
+    comment(`hide-env -i ...(${commandLine(request)} | from nuon)`),
   ];
 }

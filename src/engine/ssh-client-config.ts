@@ -1,5 +1,7 @@
 import * as path from 'node:path';
+import { OperationError } from '../core/errors';
 import { sshHostAlias, type MachineRecord } from '../core/machine-record';
+import { isHostAddress } from '../util/host-address';
 import type { StoreLayout } from '../core/store-layout';
 
 /**
@@ -31,6 +33,12 @@ export function renderStoreSshConfig(layout: StoreLayout): string {
 export function renderMachineSshConfig(record: MachineRecord, layout: StoreLayout): string | undefined {
   if (!record.ssh) return undefined;
   const { host, port, user, keyPath } = record.ssh;
+  // Values from a record on disk become configuration lines: each must be what it claims, so none can add a line of its own.
+  if (!isHostAddress(host) || !Number.isInteger(port) || port < 1 || port > 65535 || !/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(user)) {
+    throw new OperationError('RECORD_INVALID_ADDRESS', `machine "${record.name}" has an SSH endpoint that cannot go into an ssh_config: ${JSON.stringify({ host, port, user })}`, [
+      `the record (config.json) was changed outside machine; \`machine rm ${record.name}\` and create it again`,
+    ]);
+  }
   const lines = [
     `# Written by machine for ${record.name}; rewritten when its address or key changes.`,
     `Host ${sshHostAlias(record.name)}`,

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { Driver, DriverEnvironment, RemoteRunner } from '../core/driver';
 import type { RegisteredDriver, StoredDriverConfig } from './driver-registry';
 import { UsageError } from '../core/errors';
@@ -29,7 +30,8 @@ export class MachineApp {
   private readonly drivers: readonly RegisteredDriver[] | undefined;
 
   constructor(storePath: string, dependencies: Partial<AppDependencies> = {}) {
-    this.layout = new StoreLayout(storePath);
+    // Absolute from here on: DOCKER_CERT_PATH, contexts and messages must name the store from any folder.
+    this.layout = new StoreLayout(path.resolve(storePath));
     this.store = new MachineStore(this.layout);
     this.ssh = dependencies.ssh ?? ssh2Connector;
     this.clock = dependencies.clock ?? systemClock;

@@ -141,7 +141,8 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     const err = request.signal.aborted ? caught : await withDiagnosis(caught, phase, driver);
     await recordFailure(app, name, phase, err);
     if (!request.keepOnFailure) await rollback(app, name, progress);
-    throw request.signal.aborted && !(err instanceof MachineError) ? createInterrupted() : err;
+    // Interrupted, whatever the step it cut short made of it: the exit code says so (130, or 143 for SIGTERM).
+    throw request.signal.aborted ? createInterrupted(request.signal, err) : err;
   }
 }
 

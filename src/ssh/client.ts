@@ -109,7 +109,7 @@ export class SshSession implements RemoteSession {
   async execInteractive(command: string, options: InteractiveOptions = {}): Promise<number> {
     const io = options.io ?? processTerminal();
     const pty = options.pty ?? (io.stdin.isTTY ? ptyLike(io) : false);
-    const channel = await openExecChannel(this.client, command, this.options.machineName, pty || undefined);
+    const channel = await openExecChannel(this.client, command, this.options.machineName, pty || undefined, options.shell ?? 'posix');
     return attachTerminal(channel, io, pty !== false, this.options.machineName);
   }
 

@@ -3,19 +3,33 @@ import { OperationError, errorMessage } from '../core/errors';
 import { debug, msSince } from '../util/debug';
 import { exitCodeOf } from './exit-status';
 import type { ExecOptions, ExecResult } from './session';
+import { throughPosixShell } from './posix-shell';
 import { withEnvironment } from './remote-environment';
 
-/** Opens an exec channel; failures to open one (the connection is gone, sshd refused) become MachineErrors. */
-export function openExecChannel(client: Client, command: string, machineName: string, pty?: { term: string; cols: number; rows: number }): Promise<ClientChannel> {
-  // Every remote command, scripted or typed by the user, starts here.
-  debug('ssh', () => `${machineName}: exec${pty ? ' (pty)' : ''} ${command}`);
+/** Which shell reads a command: POSIX sh (every command machine writes), or the user's login shell (`machine ssh -- CMD`). */
+export type RemoteShell = 'posix' | 'login';
+
+/**
+ * Opens an exec channel; failures to open one (the connection is gone, sshd refused) become
+ * MachineErrors. A `posix` command is wrapped in `sh -c` (./posix-shell.ts) whatever the login shell.
+ */
+export function openExecChannel(
+  client: Client,
+  command: string,
+  machineName: string,
+  pty?: { term: string; cols: number; rows: number },
+  shell: RemoteShell = 'posix',
+): Promise<ClientChannel> {
+  // Every remote command, scripted or typed by the user, starts here. The log shows it as written.
+  debug('ssh', () => `${machineName}: exec${pty ? ' (pty)' : ''}${shell === 'login' ? ' (login shell)' : ''} ${command}`);
+  const wire = shell === 'posix' ? throughPosixShell(command) : command;
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void =>
       reject(new OperationError('SSH_EXEC_FAILED', `cannot run a command on machine "${machineName}": ${errorMessage(err)}`, [], err));
     const callback = (err: Error | undefined, channel: ClientChannel): void => (err ? fail(err) : resolve(channel));
     try {
-      if (pty) client.exec(command, { pty }, callback);
-      else client.exec(command, callback);
+      if (pty) client.exec(wire, { pty }, callback);
+      else client.exec(wire, callback);
     } catch (err) {
       // ssh2 throws instead of calling back when the connection is already closed.
       fail(err as Error);

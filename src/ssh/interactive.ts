@@ -19,6 +19,11 @@ export interface InteractiveOptions {
   /** A pseudo-terminal for the remote side; `false` for none. Defaults are per method (see SshSession). */
   pty?: PtyOptions | false;
   io?: TerminalIo;
+  /**
+   * Who reads the command: POSIX sh (default; what machine writes, such as `docker ARGS` quoted for sh),
+   * or the user's login shell, as ssh(1) does for a command the user typed (`machine ssh NAME -- CMD`).
+   */
+  shell?: 'posix' | 'login';
 }
 
 export function processTerminal(): TerminalIo {

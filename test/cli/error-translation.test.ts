@@ -71,8 +71,27 @@ describe('how a command error reaches oclif', () => {
     expect(toOclifError(exit, false)).toBe(exit);
   });
 
-  it('does not call Ctrl-C at a question a bug', () => {
+  it('does not call Ctrl-C at a question a bug: it is an interrupt, exit 130', () => {
     const cancelled = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
-    expect(toOclifError(cancelled, false)).toBe(cancelled);
+    expect(toOclifError(cancelled, false)).toMatchObject({ oclif: { exit: 130 }, exitCode: 130, code: 'INTERRUPTED', message: 'interrupted at the question; nothing was done' });
+  });
+
+  it("gives oclif's own errors their exit code under --json too (oclif reads exitCode there)", async () => {
+    const parseError = await Parser.parse(['--bogus'], { flags: { quiet: Flags.boolean() } }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((toOclifError(parseError, false) as Translated).exitCode).toBe(2);
+  });
+
+  it('makes the hints in a message and its suggestions name the store given by --storage-path', () => {
+    const out = toOclifError(new MachineNotFoundError('web1'), false, "/tmp/my store") as Translated;
+    expect(out.suggestions).toEqual([
+      "list machines with `machine --storage-path '/tmp/my store' ls`",
+      "create it with `machine --storage-path '/tmp/my store' create --driver DRIVER web1`",
+    ]);
+    const failed = toOclifError(new OperationError('X', 'could not remove everything; `machine rm web1` retries'), false, '/s') as Translated;
+    expect(failed.message).toBe('could not remove everything; `machine --storage-path /s rm web1` retries');
+    expect((toOclifError(new MachineNotFoundError('web1'), false) as Translated).suggestions?.[0]).toBe('list machines with `machine ls`');
   });
 });

@@ -93,9 +93,9 @@ describe('machine env fast path', () => {
   });
 
   it.each([
-    ['DOCKER_CONTEXT names another context: the printed DOCKER_HOST overrides it', ['dev1'], { DOCKER_CONTEXT: 'colima' }, /^Warning: the docker context "colima" \(DOCKER_CONTEXT\) is overridden by the DOCKER_HOST printed here; `machine env --context dev1` selects dev1 by context instead\n$/],
+    ['DOCKER_CONTEXT names another context: the printed DOCKER_HOST overrides it', ['dev1'], { DOCKER_CONTEXT: 'colima' }, /^Warning: the docker context "colima" \(DOCKER_CONTEXT\) is overridden by the DOCKER_HOST printed here; `machine --storage-path \S+ env --context dev1` selects dev1 by context instead\n$/],
     ['the current context is another machine\'s', ['dev1'], { DOCKER_CONFIG: 'OTHER' }, /^Warning: the docker context "machine-web" \(the current context\) is overridden by the DOCKER_HOST printed here/],
-    ['DOCKER_HOST overrides the DOCKER_CONTEXT --context prints', ['dev1', '--context'], { DOCKER_HOST: 'tcp://192.0.2.1:2376' }, /^Warning: DOCKER_HOST is set in this shell and overrides DOCKER_CONTEXT: clear it with `eval "\$\(machine env --unset\)"` first\n$/],
+    ['DOCKER_HOST overrides the DOCKER_CONTEXT --context prints', ['dev1', '--context'], { DOCKER_HOST: 'tcp://192.0.2.1:2376' }, /^Warning: DOCKER_HOST is set in this shell and overrides DOCKER_CONTEXT: clear it with `eval "\$\(machine --storage-path \S+ env --unset\)"` first\n$/],
   ])('warns on stderr, on both paths alike, when %s', async (_case, argv, extraEnv, warning) => {
     const env = { DOCKER_CONFIG: emptyConfig, ...extraEnv };
     if (env.DOCKER_CONFIG === 'OTHER') env.DOCKER_CONFIG = otherCurrent;
@@ -119,7 +119,7 @@ describe('machine env fast path', () => {
   it('--context prints DOCKER_CONTEXT only, and writes the context when it is missing', async () => {
     const configDir = path.join(store, 'docker-fresh');
     const fast = await fastEnv(['dev1', '--context', '--shell', 'bash', '--storage-path', store], { DOCKER_CONFIG: configDir });
-    expect(fast.stdout).toBe(`export DOCKER_CONTEXT="machine-dev1"\n# Run this command to configure your shell: \n# eval "$(machine env --context dev1)"\n`);
+    expect(fast.stdout).toBe(`export DOCKER_CONTEXT="machine-dev1"\n# Run this command to configure your shell: \n# eval "$(machine --storage-path ${store} env --context dev1)"\n`);
     expect(await new DockerContextStore(configDir).read('machine-dev1')).toEqual({ name: 'machine-dev1', description: 'machine dev1 (generic driver)', host: 'tcp://203.0.113.5:2376' });
   });
 

@@ -41,7 +41,7 @@ const missing = CANDIDATES.filter((c) => !installed(c.program)).map((c) => c.pro
 
 const VALUES: Record<string, string> = {
   DOCKER_HOST: 'tcp://203.0.113.5:2376',
-  DOCKER_CERT_PATH: `/home/Jo  "JJ" O'Brien/$HOME/\`id\`/*/a\\b!/%PATH%/&|;<>()/日本`,
+  DOCKER_CERT_PATH: `/home/Jo  "JJ" O'Brien/$HOME/$(id)/\`id\`/*/a\\b!/%PATH%/&|;<>()/日本`,
   DOCKER_MACHINE_NAME: 'dev1',
 };
 const NEWLINE_VALUE = 'line one\nline two';
@@ -55,13 +55,26 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-/** A fake `machine` that prints what `render` makes of its own path (the path is the hint command). */
+/**
+ * A fake `machine` that prints what `render` makes of its own path (the path is the hint command),
+ * and keeps the arguments it was called with in `NAME.args`, NUL-separated.
+ */
 async function fakeMachine(name: string, render: (self: string) => string): Promise<string> {
   const fake = path.join(dir, name);
   const script = render(fake);
   await fs.writeFile(`${fake}.out`, script);
-  await fs.writeFile(fake, `#!/bin/sh\ncat '${fake}.out'\n`, { mode: 0o755 });
+  await fs.writeFile(fake, `#!/bin/sh\nfor arg in "$@"; do printf '%s\\0' "$arg"; done >'${fake}.args'\ncat '${fake}.out'\n`, { mode: 0o755 });
   return script;
+}
+
+/** The arguments the fake was last called with. */
+async function argsOf(name: string): Promise<string[]> {
+  return (await fs.readFile(path.join(dir, `${name}.args`), 'utf8')).split('\0').slice(0, -1);
+}
+
+/** A store path for each shell's hint: everything its hint form can quote (tcsh's refuses $ ` " ! ' and \). */
+function hostileStore(shell: Shell): string {
+  return shell === 'tcsh' ? '/tmp/two  spaces/(x)&;|<>*?[a]/%P%/日本' : `/tmp/it's "a" $(id) \`x\` %P% !x \\ & ; *?[a] 日本`;
 }
 
 /** The runnable part of the script's last line: its hint, without the comment marker. */
@@ -91,6 +104,17 @@ describe.each(available)('machine env applied by the real $shell', (real) => {
     const script = await fakeMachine(`set-${real.shell}`, (self) => renderEnvScript({ shell: real.shell, set: Object.entries(values), unset: [], hintCommand: self }));
     const env = run(real, hintOf(script));
     for (const [name, value] of Object.entries(values)) expect({ name, value: env[name] }).toEqual({ name, value });
+  });
+
+  it('passes a hostile --storage-path through the hint byte for byte', async () => {
+    const store = hostileStore(real.shell);
+    const name = `store-${real.shell}`;
+    const script = await fakeMachine(name, (self) =>
+      renderEnvScript({ shell: real.shell, set: [['DOCKER_CERT_PATH', store]], unset: [], hintCommand: [self, '--storage-path', store, 'env', 'dev1'] }),
+    );
+    const env = run(real, hintOf(script));
+    expect(await argsOf(name)).toEqual(['--storage-path', store, 'env', 'dev1']);
+    expect(env.DOCKER_CERT_PATH).toBe(store);
   });
 
   it('unsets the variables, set or not', async () => {

@@ -153,7 +153,6 @@ describe('renderEnvScript: quoting values so they arrive unchanged', () => {
     ['bash', `export V="/Users/Jo \\"JJ\\" O'Brien/\\$HOME/\\\`id\\\`/a\\\\b!"`],
     ['fish', `set -gx V "/Users/Jo \\"JJ\\" O'Brien/\\$HOME/\`id\`/a\\\\b!";`],
     ['powershell', `$Env:V = "/Users/Jo \`"JJ\`" O'Brien/\`$HOME/\`\`id\`\`/a\\b!"`],
-    ['cmd', `SET "V=/Users/Jo "JJ" O'Brien/$HOME/\`id\`/a\\b!"`],
     ['tcsh', `setenv V '/Users/Jo "JJ" O'\\''Brien/$HOME/\`id\`/a\\b\\!';`],
     ['emacs', `(setenv "V" "/Users/Jo \\"JJ\\" O'Brien/$HOME/\`id\`/a\\\\b!")`],
     ['nushell', `  V: "/Users/Jo \\"JJ\\" O'Brien/$HOME/\`id\`/a\\\\b!"`],
@@ -171,7 +170,11 @@ describe('renderEnvScript: quoting values so they arrive unchanged', () => {
 
   it('quotes cmd metacharacters with SET "NAME=value"', () => {
     expect(one('cmd', 'a&b|c<d>e^f')).toBe('SET "V=a&b|c<d>e^f"');
-    expect(one('cmd', '100%')).toBe('SET "V=100%"');
+    expect(one('cmd', "C:\\it's (x86)")).toBe(`SET "V=C:\\it's (x86)"`);
+  });
+
+  it.each(['/Users/Jo "JJ"/x', 'x"&calc&"', '100%', '%PATH%', 'a!b!', 'a\tb'])('refuses what cmd cannot hold: %j', (value) => {
+    expect(() => one('cmd', value)).toThrow(/cmd\.exe cannot be given .* safely/);
   });
 
   it('escapes PowerShell curly quotes and line breaks', () => {

@@ -38,6 +38,14 @@ describe('ssh client configuration for the store', () => {
     expect(resolvedBySsh(storeSshConfigPath(layout), 'other').get('hostname')).toBe('other');
   });
 
+  it.each([
+    [{ host: '203.0.113.5\n  ProxyCommand sh -c id', port: 22, user: 'u' }],
+    [{ host: '203.0.113.5', port: 22, user: 'u\nHost *' }],
+    [{ host: '203.0.113.5', port: 0, user: 'u' }],
+  ])('refuses an endpoint that would add lines of its own: %j', (ssh) => {
+    expect(() => renderMachineSshConfig(sampleRecord('dev1', { ssh }), new StoreLayout(root))).toThrow(/cannot go into an ssh_config/);
+  });
+
   it('has no block for a machine without an SSH endpoint yet', () => {
     expect(renderMachineSshConfig(sampleRecord('dev1', { ssh: undefined }), new StoreLayout(root))).toBeUndefined();
   });

@@ -117,6 +117,16 @@ describeReal('configure-engine.sh', () => {
     expect(result.stderr).toMatch(/^error: \/etc\/docker\/daemon.json sets hosts log-driver, which machine passes to dockerd as flags/);
   });
 
+  it('takes a label that reads like a flag for a label: a daemon.json setting debug is no conflict', () => {
+    const engine = { install: 'none' as const, port: 2376, labels: ['note=a --debug=1'], opts: [], env: [], insecureRegistries: [], registryMirrors: [] };
+    writeFileSync(path.join(staging, '10-machine.conf'), renderDockerdDropIn({ engine, driverName: 'generic', dockerdPath: '/usr/sbin/dockerd' }));
+    const result = run(`mkdir -p /etc/docker && printf '{ "debug": true }\\n' > /etc/docker/daemon.json && sh "$SCRIPT"`);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const withOption = run(`mkdir -p /etc/docker && printf '{ "debug": true }\\n' > /etc/docker/daemon.json && sed -i 's/--label provider=generic/--label provider=generic --debug/' "$ENGINE_STAGING_DIR/10-machine.conf" && sh "$SCRIPT"`);
+    expect(withOption.status).toBe(1);
+    expect(withOption.stderr).toMatch(/daemon.json sets debug, which machine passes to dockerd as flags/);
+  });
+
   it('prints the journal and fails when dockerd does not start', () => {
     const result = run('sh "$SCRIPT"', { FAIL_RESTART: '1' });
     expect(result.status).toBe(1);

@@ -125,6 +125,25 @@ describe('validateEngineOptions', () => {
       expect((err as { code: string }).code).toBe('USAGE');
     }
   });
+
+  it('accepts the values dockerd and apt take (so the checks refuse no real use)', () => {
+    expect(() =>
+      validateEngineOptions(
+        engine({
+          labels: ['env=staging', 'note=two words and --debug=1', 'q="quoted"'],
+          opts: ['log-driver=none', '--debug', 'log-opt=tag={{.Name}}'],
+          env: ['HTTP_PROXY=http://proxy:3128', 'A=$B c'],
+          insecureRegistries: ['reg.local:5000', '10.0.0.0/8', '[2001:db8::1]:5000', '203.0.113.7', 'fd00::/8'],
+          registryMirrors: ['https://mirror.local', 'http://10.0.2.2:5000/', 'https://[2001:db8::1]:443'],
+          storageDriver: 'overlay2',
+          version: '5:27.3.1-1~debian.12~bookworm',
+          repoUrl: 'http://10.0.2.2:8080/debian',
+          repoSuite: './',
+          repoComponent: 'stable',
+        }),
+      ),
+    ).not.toThrow();
+  });
 });
 
 // systemd's own parser is the judge of the quoting.

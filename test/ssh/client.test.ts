@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { connectSsh, type SshSession, type TerminalIo } from '../../src/ssh/client';
@@ -52,6 +53,14 @@ describe('exec', () => {
     await session.exec('echo a; echo b >&2', { onStdout: (c) => out.push(c.toString()), onStderr: (c) => err.push(c.toString()) });
     expect(out.join('')).toBe('a\n');
     expect(err.join('')).toBe('b\n');
+  });
+
+  it("runs machine's commands through sh, whatever the login shell (here the user's own)", async () => {
+    expect((await session.exec('echo "$0"')).stdout).toBe('sh\n');
+    // The same words typed by a user (`machine ssh NAME -- CMD`) reach the login shell, as with ssh(1).
+    const terminal = fakeTerminal('');
+    await session.execInteractive('echo "$0"', { io: terminal.io, shell: 'login' });
+    expect(terminal.output()).toBe(`${path.basename(userInfo().shell ?? 'sh')}\n`);
   });
 
   it('reports a command ended by a signal as 128 + the signal number', async () => {

@@ -117,7 +117,7 @@ describe('the CLI on that store', () => {
         stdout: '',
         stderr: expect.stringMatching(c.problem),
       });
-      expect(run.stderr.replace(/\s+/g, ' ')).toContain(`machine rm ${c.name}`);
+      expect(run.stderr.replace(/\s+/g, ' ')).toMatch(new RegExp(`machine (--storage-path \\S+ )?rm ${c.name}`));
     });
   });
 

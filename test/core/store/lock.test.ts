@@ -171,7 +171,8 @@ describe('the built CLI', () => {
     const held = withStoreLock(root, () => new Promise<void>((resolve) => (letGo = resolve)), { purpose: 'machine test-holder' });
     const cli = new RunningCli(create(root));
     try {
-      await cli.waitForStderr(/Waiting for the store lock at .*: held by `machine test-holder` \(pid \d+/);
+      // The CLI's hints repeat --storage-path, and its progress lines are hints too.
+      await cli.waitForStderr(/Waiting for the store lock at .*: held by `machine (--storage-path \S+ )?test-holder` \(pid \d+/);
       cli.kill('SIGINT');
       const run = await cli.ended;
       expect(run.status).toBe(130);
