@@ -6,6 +6,7 @@ import { MachineStore } from '../core/store/machine-store';
 import { StoreLayout } from '../core/store-layout';
 import { type Clock, systemClock } from '../util/wait';
 import { type SshConnector, ssh2Connector } from './ssh-connector';
+import type { InstalledPlugin } from './plugin-drivers';
 
 export const DEFAULT_MACHINE = 'default';
 
@@ -17,6 +18,11 @@ export interface AppDependencies {
   ssh: SshConnector;
   /** Time for the waits (a machine's state, SSH, a restart's pause). Default: the system clock. */
   clock: Clock;
+  /**
+   * The installed plugins, asked only when a record names a driver not among `drivers`. Default:
+   * the plugins oclif finds for this CLI.
+   */
+  plugins: () => Promise<readonly InstalledPlugin[]>;
 }
 
 /** The store a command works on, and the ways to get from a machine name to its record and driver. */
@@ -27,6 +33,7 @@ export class MachineApp {
   readonly clock: Clock;
   /** Undefined means the built-in registry, which is loaded only when a driver is needed. */
   private readonly drivers: readonly RegisteredDriver[] | undefined;
+  private readonly plugins: (() => Promise<readonly InstalledPlugin[]>) | undefined;
 
   constructor(storePath: string, dependencies: Partial<AppDependencies> = {}) {
     this.layout = new StoreLayout(storePath);
@@ -34,6 +41,7 @@ export class MachineApp {
     this.ssh = dependencies.ssh ?? ssh2Connector;
     this.clock = dependencies.clock ?? systemClock;
     this.drivers = dependencies.drivers;
+    this.plugins = dependencies.plugins;
   }
 
   /** The named machine, or `default` when no name was given and it exists. */
@@ -49,12 +57,20 @@ export class MachineApp {
     return this.store.load(await this.resolveName(name));
   }
 
-  /** The registered driver a stored machine names. */
+  /**
+   * The registered driver a stored machine names: a built-in one, or one a plugin brings, whose
+   * descriptor loads only now. When the plugin is gone the error names the package to install.
+   */
   async registeredDriverFor(record: MachineRecord): Promise<RegisteredDriver> {
     // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
     // `machine env` (local files only) must not pay for.
-    const { findDriver } = await import('./driver-registry');
-    return findDriver(record.driver, this.drivers);
+    const { registeredDrivers } = await import('./driver-registry');
+    const builtIn = this.drivers ?? registeredDrivers();
+    const own = builtIn.find((d) => d.name === record.driver);
+    if (own) return own;
+    // Lazy as well: plugins are looked for only when a record names a driver this build lacks.
+    const [{ driverCatalog }, { loadInstalledPlugins }] = await Promise.all([import('./driver-catalog'), import('./installed-plugins')]);
+    return driverCatalog(await (this.plugins ?? loadInstalledPlugins)(), builtIn).forRecord(record);
   }
 
   /** Loads the driver implementation for a stored machine. */
