@@ -62,6 +62,8 @@ interface CreateRun {
   unjournaled: string[];
   created?: CreateResult;
   error?: unknown;
+  /** The driver object that ran create: the core goes on with it (waits for Running) before reading the record again. */
+  driver: Driver;
 }
 
 function contractSuite(driverName: string, makeBacking: () => ContractBacking): void {
@@ -82,7 +84,8 @@ function contractSuite(driverName: string, makeBacking: () => ContractBacking): 
   const runCreate = async (name: string, interruptAt?: number): Promise<CreateRun> => {
     const { sshPublicKey } = await core.reserve(name, backing.configFor(name));
     const controller = new AbortController();
-    const run: CreateRun = { points: [], unjournaled: [] };
+    const driver = await core.open(name);
+    const run: CreateRun = { points: [], unjournaled: [], driver };
     const reach = (point: string): void => {
       run.points.push(point);
       if (run.points.length === interruptAt) controller.abort();
@@ -97,7 +100,6 @@ function contractSuite(driverName: string, makeBacking: () => ContractBacking): 
       // A progress line says what create does next: an interrupt there lands mid-way, often inside a wait.
       onProgress: (message) => reach(`at progress "${message}"`),
     });
-    const driver = await core.open(name);
     await driver.preCreateCheck();
     if (interruptAt === 0) controller.abort();
     try {
@@ -211,6 +213,8 @@ function contractSuite(driverName: string, makeBacking: () => ContractBacking): 
     const run = await runCreate(lifeName);
     expect({ error: run.error, unjournaled: run.unjournaled }).toEqual({ error: undefined, unjournaled: [] });
     await core.recordCreated(lifeName, run.created as CreateResult);
+    // As create does, with the object that created; then as a later command does, from the record.
+    await core.waitFor(run.driver, 'Running', STATE_TIMEOUT_MS);
     await core.waitFor(await core.open(lifeName), 'Running', STATE_TIMEOUT_MS);
     expect(await core.sshRun(lifeName, 'cat /proc/sys/kernel/random/boot_id', SSH_TIMEOUT_MS)).toMatch(/^[0-9a-f-]{36}\n$/);
   }, 12 * MINUTE);

@@ -57,7 +57,9 @@ export function describeSamplePluginThroughCli(): void {
     }, 5 * MINUTE);
 
     it('create --driver sample makes a TLS-secured engine that docker runs a container on, the record names the plugin, and rm gives the lease back', async () => {
+      const started = Date.now();
       const create = await machine(createArgs('plug1'));
+      console.log(`create --driver sample took ${((Date.now() - started) / 1000).toFixed(1)} s`);
       expect({ code: create.code, stderr: create.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('engine ready done') });
       const record = JSON.parse(await fs.readFile(path.join(store, 'machines', 'plug1', 'config.json'), 'utf8'));
       expect({ driver: record.driver, driverPlugin: record.driverPlugin, resources: record.resources.map((r: { kind: string }) => r.kind) }).toEqual({
