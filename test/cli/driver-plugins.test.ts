@@ -89,6 +89,39 @@ describe('driver plugins through the CLI', () => {
     }
   }, 30_000);
 
+  it('finds a plugin\'s drivers from its package.json alone: a descriptor module that throws when loaded breaks only its own driver', async () => {
+    const root = path.join(home, 'machine-driver-boom');
+    await fs.mkdir(root);
+    await fs.writeFile(path.join(root, 'index.js'), "throw new Error('boom: the descriptor module ran');\n");
+    const pjson = {
+      name: 'machine-driver-boom',
+      version: '0.0.1',
+      oclif: {},
+      machine: { driverApi: DRIVER_API_VERSION, drivers: [{ name: 'boom', aliases: [], summary: 'loads badly', module: './index.js', export: 'boomDriver' }] },
+    };
+    await fs.writeFile(path.join(root, 'package.json'), JSON.stringify(pjson));
+    expect((await machine(['plugins', 'link', '--no-install', root])).code).toBe(0);
+    try {
+      const drivers = await machine(['drivers', '--json']);
+      expect({ code: drivers.code, boom: (JSON.parse(drivers.stdout) as Array<{ name: string }>).find((d) => d.name === 'boom') }).toEqual({
+        code: 0,
+        boom: { name: 'boom', aliases: [], source: 'machine-driver-boom 0.0.1' },
+      });
+      for (const args of [['ls'], ['create', '--driver', 'sample', '--help'], ['create', '--help']]) {
+        const run = await machine(args);
+        expect({ args, code: run.code, boom: run.stderr.includes('boom') }).toEqual({ args, code: 0, boom: false });
+      }
+      const used = await machine(['create', '--driver', 'boom', 'b1']);
+      expect({ code: used.code, stderr: used.stderr.replace(/\s+/g, ' ') }).toEqual({
+        code: 1,
+        stderr: expect.stringContaining('the boom driver of plugin machine-driver-boom 0.0.1 is refused: its module'),
+      });
+      expect(used.stderr).toContain('boom: the descriptor module ran');
+    } finally {
+      await machine(['plugins', 'uninstall', 'machine-driver-boom']);
+    }
+  }, 60_000);
+
   it('after plugins uninstall, the sample driver is unknown again', async () => {
     const uninstall = await machine(['plugins', 'uninstall', 'machine-driver-sample']);
     expect(uninstall.code).toBe(0);
