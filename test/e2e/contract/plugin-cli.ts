@@ -68,6 +68,9 @@ export function describeSamplePluginThroughCli(): void {
         resources: ['lease'],
       });
       expect(await leaseFiles()).toEqual([expect.stringMatching(/^plug1-[0-9a-f]{8}\.lease$/)]);
+      // The core's part, the same for a plugin's driver: the pinned host key, the certificates, the provisioning log.
+      const kept = await fs.readdir(path.join(store, 'machines', 'plug1'));
+      expect(['known_hosts', 'ca.pem', 'cert.pem', 'key.pem', 'server.pem', 'server-key.pem', 'provision.log'].filter((file) => !kept.includes(file))).toEqual([]);
 
       const run = await dockerOn(store, 'plug1', `docker import ${busyboxTar} machine-test/busybox:plugin >/dev/null
         docker run --rm machine-test/busybox:plugin echo from-a-plugin-driver`);
