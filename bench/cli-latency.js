@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Median wall time of `machine env` and `machine ls` over 20 runs each, against a throwaway store
 // holding five generic machines (their SSH ports are closed, so `ls` answers Stopped quickly and the
-// figure is our own overhead, not a network's). Run after `npm run build`.
+// figure is our own overhead, not a network's), first with no plugin installed, then with the sample
+// driver plugin (test/fixtures/sample-driver) linked into the oclif data folder: plugins must not slow
+// `machine env`. Run after `npm run build`.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -11,6 +13,8 @@ const path = require('node:path');
 const RUNS = Number(process.env.BENCH_RUNS || 20);
 const bin = path.join(__dirname, '..', 'bin', 'run.js');
 const store = fs.mkdtempSync(path.join(os.tmpdir(), 'machine-bench-'));
+const dataDirs = { none: path.join(store, 'data-none'), linked: path.join(store, 'data-linked') };
+const samplePlugin = path.join(__dirname, '..', 'test', 'fixtures', 'sample-driver');
 
 function writeMachine(name, port) {
   const dir = path.join(store, 'machines', name);
@@ -32,11 +36,15 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function time(args) {
+function run(args, dataDir) {
+  execFileSync(process.execPath, [bin, ...args], { env: { ...process.env, MACHINE_STORAGE_PATH: store, MACHINE_DATA_DIR: dataDir, SHELL: '/bin/bash' }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function time(args, dataDir) {
   const samples = [];
   for (let i = 0; i < RUNS; i++) {
     const start = process.hrtime.bigint();
-    execFileSync(process.execPath, [bin, ...args], { env: { ...process.env, MACHINE_STORAGE_PATH: store, SHELL: '/bin/bash' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    run(args, dataDir);
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
@@ -44,9 +52,13 @@ function time(args) {
 
 try {
   for (let i = 1; i <= 5; i++) writeMachine(`bench${i}`, 1); // port 1: nothing listens, refused at once
-  const results = { env: time(['env', 'bench1']), ls: time(['ls']) };
-  for (const [name, r] of Object.entries(results)) {
-    console.log(`machine ${name.padEnd(3)}  median ${r.median.toFixed(1)} ms  (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)}, ${RUNS} runs)`);
+  run(['plugins', 'link', '--no-install', samplePlugin], dataDirs.linked);
+  for (const [plugins, dataDir] of Object.entries(dataDirs)) {
+    const results = { env: time(['env', 'bench1'], dataDir), ls: time(['ls'], dataDir) };
+    for (const [name, r] of Object.entries(results)) {
+      const label = `machine ${name.padEnd(3)} (${plugins === 'none' ? 'no plugin' : 'sample plugin linked'})`;
+      console.log(`${label.padEnd(40)} median ${r.median.toFixed(1)} ms  (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)}, ${RUNS} runs)`);
+    }
   }
 } finally {
   fs.rmSync(store, { recursive: true, force: true });

@@ -21,7 +21,8 @@ export interface ParsedCreateFlags {
 /** Only the chosen driver's flags go to it; another driver's flag given by the user is a mistake worth naming. */
 export function driverFlagsFor(driver: RegisteredDriver, flags: Record<string, unknown>, explicitlySet: Set<string>): Record<string, unknown> {
   const own: Record<string, unknown> = {};
-  for (const name of Object.keys(allDriverFlags())) {
+  // The built-in drivers' flags are always declared; a plugin driver's only when it is the one named.
+  for (const name of Object.keys({ ...allDriverFlags(), ...driver.flags })) {
     if (name.startsWith(`${driver.name}-`)) {
       if (flags[name] !== undefined) own[name] = flags[name];
     } else if (explicitlySet.has(name)) {

@@ -2,7 +2,11 @@ import { Args, Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
 import { driverFlagsFor, engineOptionsFrom } from '../cli/create-request';
 import { engineFlags, tlsFlags } from '../cli/engine-flags';
-import { allDriverFlags, driverNamesWithAliases, findDriver } from '../services/driver-registry';
+import { allDriverFlags, driverNamesWithAliases } from '../services/driver-registry';
+import { driverNamedIn } from '../cli/create-help';
+import { type DriverCatalog, driverCatalog } from '../services/driver-catalog';
+import { installedPluginsOf } from '../services/installed-plugins';
+import type { DriverFlags } from '../core/driver';
 import { UsageError, exitCodeForSignal } from '../core/errors';
 import { validateName } from '../core/store/machine-store';
 import { validateCreateInput } from '../cli/create-validation';
@@ -31,13 +35,23 @@ export default class Create extends MachineCommand<typeof Create> {
   ];
   static override enableJsonFlag = true;
   static override args = { name: Args.string({ description: 'machine name (letters, digits, "." and "-")', required: true }) };
-  static override flags = {
-    driver: Flags.string({ char: 'd', env: 'MACHINE_DRIVER', description: `driver: ${driverNamesWithAliases()}`, required: true }),
-    'keep-on-failure': Flags.boolean({ description: 'keep what was made when create fails (for debugging)' }),
-    ...engineFlags,
-    ...tlsFlags,
-    ...allDriverFlags(),
-  };
+  static override flags = createFlags({});
+
+  private catalog?: DriverCatalog;
+
+  /**
+   * A plugin driver's flags are declared only when a command line names that driver: its descriptor
+   * then loads before the flags are parsed. The built-in drivers' flags are always declared (the
+   * manifest and plain help list them).
+   */
+  override async init(): Promise<void> {
+    this.catalog = driverCatalog(installedPluginsOf(this.config.getPluginsList()));
+    const named = driverNamedIn(this.argv) ?? process.env.MACHINE_DRIVER;
+    const plugin = named === undefined ? undefined : this.catalog.find(named);
+    // oclif parses with the class's flags; one process runs one command, so they are set afresh from the built-in list each time.
+    Create.flags = createFlags(plugin?.plugin ? plugin.flags : {});
+    await super.init();
+  }
 
   /** Set while the create pipeline runs: an interrupt then aborts it (and so rolls back). */
   private createInProgress?: AbortController;
@@ -46,7 +60,7 @@ export default class Create extends MachineCommand<typeof Create> {
     const { flags, args } = this;
     // Every check that needs no host comes first: a refusal here leaves the store as it was.
     validateName(args.name);
-    const driver = findDriver(flags.driver);
+    const driver = (this.catalog ?? driverCatalog([])).find(flags.driver);
     const explicitlySet = await this.explicitlySetFlags();
     const driverConfig = driver.configFromFlags(driverFlagsFor(driver, flags as Record<string, unknown>, explicitlySet));
     const engine = engineOptionsFrom(flags, driver.enginePort(driverConfig));
@@ -101,6 +115,18 @@ export default class Create extends MachineCommand<typeof Create> {
     const { raw } = await this.parse(Create);
     return new Set(raw.filter((token) => token.type === 'flag').map((token) => (token as { flag: string }).flag));
   }
+}
+
+/** create's flags: the common ones, every built-in driver's, and `extra` (the named plugin driver's). */
+function createFlags(extra: DriverFlags) {
+  return {
+    driver: Flags.string({ char: 'd', env: 'MACHINE_DRIVER', description: `driver: ${driverNamesWithAliases()}, or one a plugin brings (\`machine drivers\`)`, required: true }),
+    'keep-on-failure': Flags.boolean({ description: 'keep what was made when create fails (for debugging)' }),
+    ...engineFlags,
+    ...tlsFlags,
+    ...allDriverFlags(),
+    ...(extra as ReturnType<typeof allDriverFlags>),
+  };
 }
 
 async function assertReadable(file: string): Promise<void> {

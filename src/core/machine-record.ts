@@ -85,6 +85,11 @@ export interface MachineRecord {
   schemaVersion: number;
   name: string;
   driver: string;
+  /**
+   * The plugin package that brought the driver, when it is not built in: when the plugin is gone,
+   * commands can say what to install again.
+   */
+  driverPlugin?: { name: string; version: string };
   status: RecordStatus;
   createdAt: string;
   /** The driver's own validated configuration (configFromFlags output). */

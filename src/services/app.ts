@@ -7,6 +7,7 @@ import { MachineStore } from '../core/store/machine-store';
 import { StoreLayout } from '../core/store-layout';
 import { type Clock, systemClock } from '../util/wait';
 import { type SshConnector, ssh2Connector } from './ssh-connector';
+import type { InstalledPlugin } from './plugin-drivers';
 
 export const DEFAULT_MACHINE = 'default';
 
@@ -18,6 +19,11 @@ export interface AppDependencies {
   ssh: SshConnector;
   /** Time for the waits (a machine's state, SSH, a restart's pause). Default: the system clock. */
   clock: Clock;
+  /**
+   * The installed plugins, asked only when a record names a driver not among `drivers`. Default:
+   * the plugins oclif finds for this CLI.
+   */
+  plugins: () => Promise<readonly InstalledPlugin[]>;
 }
 
 /** The store a command works on, and the ways to get from a machine name to its record and driver. */
@@ -28,6 +34,7 @@ export class MachineApp {
   readonly clock: Clock;
   /** Undefined means the built-in registry, which is loaded only when a driver is needed. */
   private readonly drivers: readonly RegisteredDriver[] | undefined;
+  private readonly plugins: (() => Promise<readonly InstalledPlugin[]>) | undefined;
 
   constructor(storePath: string, dependencies: Partial<AppDependencies> = {}) {
     // Absolute from here on: DOCKER_CERT_PATH, contexts and messages must name the store from any folder.
@@ -36,6 +43,7 @@ export class MachineApp {
     this.ssh = dependencies.ssh ?? ssh2Connector;
     this.clock = dependencies.clock ?? systemClock;
     this.drivers = dependencies.drivers;
+    this.plugins = dependencies.plugins;
   }
 
   /** The named machine, or `default` when no name was given and it exists. */
@@ -51,16 +59,24 @@ export class MachineApp {
     return this.store.load(await this.resolveName(name));
   }
 
-  /** The registered driver a stored machine names. */
-  async registeredDriverFor(record: Pick<MachineRecord, 'driver'>): Promise<RegisteredDriver> {
+  /**
+   * The registered driver a stored machine names: a built-in one, or one a plugin brings, whose
+   * descriptor loads only now. When the plugin is gone the error names the package to install.
+   */
+  async registeredDriverFor(record: Pick<MachineRecord, 'name' | 'driver' | 'driverPlugin'>): Promise<RegisteredDriver> {
     // Loaded here, not at the top: driver descriptors bring in oclif's flag builders, which
     // `machine env` (local files only) must not pay for.
-    const { findDriver } = await import('./driver-registry');
-    return findDriver(record.driver, this.drivers);
+    const { registeredDrivers } = await import('./driver-registry');
+    const builtIn = this.drivers ?? registeredDrivers();
+    const own = builtIn.find((d) => d.name === record.driver);
+    if (own) return own;
+    // Lazy as well: plugins are looked for only when a record names a driver this build lacks.
+    const [{ driverCatalog }, { loadInstalledPlugins }] = await Promise.all([import('./driver-catalog'), import('./installed-plugins')]);
+    return driverCatalog(await (this.plugins ?? loadInstalledPlugins)(), builtIn).forRecord(record);
   }
 
   /** Loads the driver implementation for a stored machine (only what a driver needs of the record). */
-  async driverFor(record: Pick<MachineRecord, 'name' | 'driver' | 'driverConfig' | 'driverState' | 'resources'>, ssh?: RemoteRunner): Promise<Driver> {
+  async driverFor(record: Pick<MachineRecord, 'name' | 'driver' | 'driverPlugin' | 'driverConfig' | 'driverState' | 'resources'>, ssh?: RemoteRunner): Promise<Driver> {
     const registered = await this.registeredDriverFor(record);
     return registered.open(this.driverEnvironment(registered, record.name, record.driverConfig, { state: record.driverState, resources: record.resources, ...(ssh ? { ssh } : {}) }));
   }

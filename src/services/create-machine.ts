@@ -178,6 +178,7 @@ function initialRecord(request: CreateRequest): MachineRecord {
     schemaVersion: RECORD_SCHEMA_VERSION,
     name: request.name,
     driver: request.driver.name,
+    ...(request.driver.plugin ? { driverPlugin: { name: request.driver.plugin.name, version: request.driver.plugin.version } } : {}),
     status: 'creating',
     createdAt: new Date().toISOString(),
     driverConfig: request.driverConfig,

@@ -5,6 +5,7 @@ import { hypervDriver } from '../../drivers/hyperv';
 import { qemuDriver } from '../../drivers/qemu';
 import type { Driver, DriverDescriptor, DriverEnvironment, DriverFlags, LifecycleOperation } from '../core/driver';
 import { UsageError } from '../core/errors';
+import type { PluginOrigin } from './plugin-drivers';
 
 /** A driver's config as the record holds it: the JSON form of the driver's own config type. */
 export type StoredDriverConfig = Record<string, unknown>;
@@ -21,6 +22,8 @@ export interface RegisteredDriver {
   readonly summary: string;
   readonly flags: DriverFlags;
   readonly unsupported: Partial<Record<LifecycleOperation, string>>;
+  /** The plugin that brought the driver (the record keeps it); undefined for a built-in driver. */
+  readonly plugin?: PluginOrigin;
   configFromFlags(flags: Record<string, unknown>): StoredDriverConfig;
   generatesSshKey(config: StoredDriverConfig): boolean;
   enginePort(config: StoredDriverConfig): number;
@@ -64,7 +67,7 @@ export function driverNames(): string[] {
 }
 
 /** "generic (ssh, vps), qemu, amazonec2 (aws, ec2), azure (az), hyperv": for help and for the unknown-driver error. */
-export function driverNamesWithAliases(drivers: readonly RegisteredDriver[] = registry): string {
+export function driverNamesWithAliases(drivers: ReadonlyArray<Pick<RegisteredDriver, 'name' | 'aliases'>> = registry): string {
   return drivers.map((d) => (d.aliases.length > 0 ? `${d.name} (${d.aliases.join(', ')})` : d.name)).join(', ');
 }
 

@@ -56,6 +56,8 @@ export const recordSchemaV1 = z.object({
   schemaVersion: z.literal(1),
   name: text.regex(NAME_PATTERN).max(63),
   driver: text.min(1),
+  /** The npm package that brings a plugin driver, so a missing plugin can be named. */
+  driverPlugin: z.object({ name: text.min(1), version: text.min(1) }).optional(),
   status: z.enum(['creating', 'ready', 'error', 'removing']),
   createdAt: text,
   driverConfig: stringMap,

@@ -28,7 +28,11 @@ describe('MachineStore', () => {
   });
 
   it('keeps every optional field through a round trip (the schema drops nothing it knows)', async () => {
-    const full = sampleRecord('ssh1', { engine: { ...sampleRecord('ssh1').engine, transport: 'ssh', storageDriver: 'overlay2' }, dockerEndpoint: { host: '127.0.0.1', port: 40000 } });
+    const full = sampleRecord('ssh1', {
+      engine: { ...sampleRecord('ssh1').engine, transport: 'ssh', storageDriver: 'overlay2' },
+      dockerEndpoint: { host: '127.0.0.1', port: 40000 },
+      driverPlugin: { name: 'machine-driver-sample', version: '1.0.0' },
+    });
     await store.reserve(full);
     expect(await store.load('ssh1')).toEqual(full);
   });

@@ -1,4 +1,5 @@
 import type { StoredDriverConfig } from '../../../src/services/driver-registry';
+import type { InstalledPlugin } from '../../../src/services/plugin-drivers';
 import type { MachineState, ResourceRecord } from '../../../src/core/machine-record';
 
 /**
@@ -35,6 +36,11 @@ export type VanishedAnswer = { state: 'NotFound' } | { state: Exclude<MachineSta
 export interface ContractBacking {
   /** The registered driver's name. */
   readonly driver: string;
+  /**
+   * For a driver a plugin brings: the plugin package, as oclif lists it once installed. The suite
+   * loads the driver through the core's plugin discovery and loader.
+   */
+  readonly plugin?: InstalledPlugin;
   /** What a vanished machine's state() answers; see VanishedAnswer. */
   readonly vanished: VanishedAnswer;
   /**

@@ -3,6 +3,7 @@ import { type MachineRecord, type MachineState, RECORD_SCHEMA_VERSION, type Reso
 import { pathForRecord } from '../../../src/core/store/record-paths';
 import { MachineApp } from '../../../src/services/app';
 import type { RegisteredDriver, StoredDriverConfig } from '../../../src/services/driver-registry';
+import type { InstalledPlugin } from '../../../src/services/plugin-drivers';
 import { sshOptionsFor, withSession } from '../../../src/services/ssh-access';
 import { waitForState } from '../../../src/services/wait-state';
 import { generateMachineKeyPair } from '../../../src/ssh/keys';
@@ -27,8 +28,10 @@ export class CoreStandIn {
   constructor(
     readonly registered: RegisteredDriver,
     storePath: string,
+    /** The installed plugins the app finds a record's driver among, when the driver is not built in. */
+    plugins: readonly InstalledPlugin[] = [],
   ) {
-    this.app = new MachineApp(storePath);
+    this.app = new MachineApp(storePath, { plugins: async () => plugins });
   }
 
   machine(name: string): ContractMachine {
@@ -107,6 +110,7 @@ function initialRecord(registered: RegisteredDriver, name: string, config: Store
     schemaVersion: RECORD_SCHEMA_VERSION,
     name,
     driver: registered.name,
+    ...(registered.plugin ? { driverPlugin: { ...registered.plugin } } : {}),
     status: 'creating',
     createdAt: new Date().toISOString(),
     driverConfig: config,

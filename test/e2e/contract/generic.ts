@@ -1,20 +1,18 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { findDriver } from '../../../src/services/driver-registry';
-import { type TestVm, bootVm, generateTestKeyPair } from '../harness/vm';
 import type { ContractBacking } from './backing';
 import { machineFolderResources } from './machine-folder';
+import { GENERIC_CONTRACT, type SharedHost, contractVm } from './shared-vm';
 
 /**
- * The generic driver's backing: a real Debian VM with sshd, standing for a host the user already has.
- * The driver makes nothing there, so nothing of a machine may be left but what the core keeps.
+ * The generic driver's backing: a real Debian VM with sshd (the contract file's shared VM), standing
+ * for a host the user already has. The driver makes nothing there, so nothing of a machine may be
+ * left but what the core keeps.
  */
 export function genericBacking(): ContractBacking {
-  let vm: TestVm | undefined;
-  let keyFile = '';
-  const started = (): TestVm => {
-    if (!vm) throw new Error('the generic backing was not set up');
-    return vm;
+  let host: SharedHost | undefined;
+  const started = (): SharedHost => {
+    if (!host) throw new Error('the generic backing was not set up');
+    return host;
   };
   return {
     driver: 'generic',
@@ -23,18 +21,15 @@ export function genericBacking(): ContractBacking {
       cannotTell:
         'the generic driver only sees whether sshd answers at the address it was given; a host that was deleted and one that is powered off both stay silent, and the host was never the driver\'s to know',
     },
-    async setUp(storePath) {
-      const keys = generateTestKeyPair();
-      keyFile = path.join(path.dirname(storePath), `${path.basename(storePath)}-generic-key`);
-      await fs.writeFile(keyFile, keys.privateKey, { mode: 0o600 });
-      vm = await bootVm({ variant: 'base', name: 'contract-generic', authorizedKey: keys.publicKey, privateKey: keys.privateKey });
+    async setUp() {
+      host = await contractVm.take(GENERIC_CONTRACT);
     },
     configFor() {
       return findDriver('generic').configFromFlags({
-        'generic-ip-address': started().host,
-        'generic-ssh-port': started().sshPort,
-        'generic-ssh-user': started().user,
-        'generic-ssh-key': keyFile,
+        'generic-ip-address': started().vm.host,
+        'generic-ssh-port': started().vm.sshPort,
+        'generic-ssh-user': started().vm.user,
+        'generic-ssh-key': started().keyFile,
       });
     },
     // The driver asks the host for nothing during create.
@@ -44,12 +39,12 @@ export function genericBacking(): ContractBacking {
     processEnv: () => ({}),
     leftovers: (machine) => machineFolderResources(machine.dir),
     async vanish() {
-      // The host is deleted with its disk, as a provider's console does.
-      await started().stop();
+      // The host is deleted with its disk, as a provider's console does. The generic contract is the
+      // shared VM's last user (shared-vm.ts), so nothing after it needs the host.
+      await started().vm.stop();
     },
     async tearDown() {
-      await vm?.stop();
-      if (keyFile) await fs.rm(keyFile, { force: true });
+      await contractVm.done(GENERIC_CONTRACT);
     },
   };
 }
