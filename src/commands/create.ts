@@ -32,6 +32,11 @@ export default class Create extends MachineCommand<typeof Create> {
   static override flags = {
     driver: Flags.string({ char: 'd', env: 'MACHINE_DRIVER', description: `driver: ${driverNamesWithAliases()}`, required: true }),
     'keep-on-failure': Flags.boolean({ description: 'keep what was made when create fails (for debugging)' }),
+    'image-cache': Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: 'local VM drivers (qemu): boot from the provisioned image of the same base image and engine when the cache has one, and keep one after a full provisioning; --no-image-cache does neither',
+    }),
     ...engineFlags,
     ...tlsFlags,
     ...allDriverFlags(),
@@ -68,6 +73,7 @@ export default class Create extends MachineCommand<typeof Create> {
           tls: { keyType: flags['tls-key-type'], sans: flags['tls-san'] ?? [] },
           ...(flags['engine-repo-key'] ? { engineRepoKeyFile: flags['engine-repo-key'] } : {}),
           keepOnFailure: flags['keep-on-failure'],
+          imageCache: flags['image-cache'],
           signal: controller.signal,
         },
         progress,

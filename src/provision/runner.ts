@@ -119,6 +119,29 @@ export async function upgradeEngineOnHost(session: RemoteSession, install: Engin
   }
 }
 
+/**
+ * Runs seal-image.sh as root over the open session: the provisioned host loses everything that is its
+ * own (keys, ids, certificates, logs), so that its disk, after a clean shutdown, can serve as a
+ * provisioned image. The host is left running; the caller shuts it down.
+ */
+export async function sealHostForImage(session: RemoteSession, events: ProvisionEvents): Promise<void> {
+  const started = Date.now();
+  const phase = (name: string): void => events.phase(name, Date.now() - started);
+  const scripts = await readProvisionScripts();
+  phase('check-sudo');
+  const userIsRoot = await checkSudo(session);
+  phase('upload');
+  const stagingDir = await makeStagingDir(session);
+  try {
+    await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
+    await new ScriptRunner(session, userIsRoot, events, phase).run({ step: 'seal-image', script: `${stagingDir}/seal-image.sh`, env: {} });
+  } catch (err) {
+    throw err instanceof MachineError ? err : stepFailed('seal-image', errorMessage(err), [], err);
+  } finally {
+    await removeStagingDir(session, stagingDir, events);
+  }
+}
+
 /** True when the SSH user is root (no sudo needed); otherwise sudo must work without a password. */
 async function checkSudo(session: RemoteSession): Promise<boolean> {
   const uid = await session.exec('id -u');
@@ -147,21 +170,24 @@ async function readOsRelease(session: RemoteSession): Promise<OsRelease> {
   throw new MachineError('cannot read /etc/os-release on the host, so its OS is unknown', { code: 'UNSUPPORTED_OS' });
 }
 
+/**
+ * The private staging folder and its lib/, in one round trip (each exec costs the host a shell start),
+ * under sh whatever the login shell is.
+ */
+export const MAKE_STAGING_DIR = `sh -c 'dir=$(mktemp -d) && mkdir "$dir/lib" && echo "$dir"'`;
+
 async function makeStagingDir(session: RemoteSession): Promise<string> {
-  const made = await session.exec('mktemp -d');
+  const made = await session.exec(MAKE_STAGING_DIR);
   const dir = made.stdout.trim();
   if (made.code !== 0 || !/^\/[A-Za-z0-9._/-]+$/.test(dir)) {
-    throw stepFailed('upload', `mktemp -d failed on the host: ${made.stderr.trim() || dir}`, []);
+    throw stepFailed('upload', `cannot make a staging folder on the host (mktemp -d): ${made.stderr.trim() || dir}`, []);
   }
-  const lib = await session.exec(`mkdir ${shellQuote(`${dir}/lib`)}`);
-  if (lib.code !== 0) throw stepFailed('upload', `cannot create ${dir}/lib: ${lib.stderr.trim()}`, []);
   return dir;
 }
 
+/** All at once: SFTP takes concurrent requests on one channel, and each file is several round trips. */
 async function upload(session: RemoteSession, stagingDir: string, files: StagedFile[]): Promise<void> {
-  for (const file of files) {
-    await session.writeFile(`${stagingDir}/${file.relativePath}`, file.content, file.mode);
-  }
+  await Promise.all(files.map((file) => session.writeFile(`${stagingDir}/${file.relativePath}`, file.content, file.mode)));
 }
 
 /** Best effort: a failed cleanup must not hide the real error, but it is logged. */

@@ -21,6 +21,8 @@ export interface RegisteredDriver {
   readonly summary: string;
   readonly flags: DriverFlags;
   readonly unsupported: Partial<Record<LifecycleOperation, string>>;
+  /** The descriptor's `provisionedImages` capability. */
+  readonly provisionedImages: boolean;
   configFromFlags(flags: Record<string, unknown>): StoredDriverConfig;
   generatesSshKey(config: StoredDriverConfig): boolean;
   enginePort(config: StoredDriverConfig): number;
@@ -37,6 +39,7 @@ export function register<Config>(descriptor: DriverDescriptor<Config>): Register
     summary: descriptor.summary,
     flags: descriptor.flags,
     unsupported: descriptor.unsupported,
+    provisionedImages: descriptor.provisionedImages === true,
     // The record is JSON: what is stored is exactly the config's JSON form.
     configFromFlags: (flags) => toStored(descriptor.configFromFlags(flags)),
     generatesSshKey: (config) => descriptor.generatesSshKey(read(config)),

@@ -6,7 +6,7 @@ import { MachineError } from '../../src/core/errors';
 import type { EngineOptions } from '../../src/core/machine-record';
 import { DOCKER_APT_KEY_FINGERPRINT } from '../../src/provision/docker-key';
 import { rootScriptCommand } from '../../src/provision/remote-command';
-import { provisionHost, type ProvisionInput } from '../../src/provision/runner';
+import { MAKE_STAGING_DIR, provisionHost, type ProvisionInput } from '../../src/provision/runner';
 import { FakeSession } from './fake-session';
 import { rejectionOf } from '../helpers/rejection';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
@@ -63,8 +63,7 @@ describe('provisionHost', () => {
     expect(session.commands).toEqual([
       'id -u',
       'sudo -n true',
-      'mktemp -d',
-      `mkdir '${dir}/lib'`,
+      MAKE_STAGING_DIR,
       `sudo -n env MACHINE_HOSTNAME='dev1' sh '${dir}/set-hostname.sh'`,
       `sudo -n env ENGINE_INSTALL='docker' ENGINE_REPO_URL='https://download.docker.com/linux/debian' ENGINE_REPO_SUITE='bookworm'` +
         ` ENGINE_REPO_COMPONENT='stable' ENGINE_REPO_KEY_FILE='${dir}/engine-repo-key.asc' ENGINE_REPO_KEY_FINGERPRINT='${DOCKER_APT_KEY_FINGERPRINT}'` +
@@ -157,7 +156,7 @@ describe('provisionHost', () => {
     const err = await failure(provisionHost(session, input(), recorder().events));
     expect(err.code).toBe('NO_SUDO');
     expect(err.message).toBe('user debian needs passwordless sudo on the host: sudo: a password is required');
-    expect(session.commands).not.toContain('mktemp -d');
+    expect(session.commands).not.toContain(MAKE_STAGING_DIR);
   });
 
   it('fails fast on an unsupported OS, before uploading anything', async () => {
