@@ -55,6 +55,10 @@ main() {
   find /var/log -type f -exec truncate -s 0 {} +
   sync
   log "sealed: machine-specific state removed; shut the host down to keep its disk"
+  # Machines made from the image skip install-engine, which is what reports dockerd's path otherwise.
+  dockerd_path=$(command -v dockerd 2>/dev/null || true)
+  [ -n "$dockerd_path" ] || die "there is no dockerd on this host to keep in an image"
+  mark dockerd "$dockerd_path"
 }
 
 main "$@"

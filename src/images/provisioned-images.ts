@@ -25,6 +25,8 @@ export interface ProvisionedImageInfo {
   /** The machine whose provisioned disk this is. */
   sourceMachine: string;
   createdAt: string;
+  /** Where dockerd is inside the image, as the seal found it: machines made from it need not ask. */
+  dockerdPath?: string;
 }
 
 export interface ProvisionedImageEntry extends ProvisionedImageInfo {
@@ -87,11 +89,11 @@ export class ProvisionedImages {
   }
 
   /** The captured machine answered: its image may serve other creates from now on. The disk becomes read-only. */
-  async markReady(key: string): Promise<void> {
+  async markReady(key: string, facts: Pick<ProvisionedImageInfo, 'dockerdPath'> = {}): Promise<void> {
     const info = await this.readInfo(key);
     if (!info) throw new Error(`no provisioned image ${key} to mark ready`);
     await fs.chmod(path.join(this.dir, info.file), 0o444);
-    await this.writeInfo({ ...info, state: 'ready' });
+    await this.writeInfo({ ...info, ...facts, state: 'ready' });
   }
 
   /** Every entry, ready or not, with its size; a disk without its JSON (a crash mid-capture) is listed as capturing. */

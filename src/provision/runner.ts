@@ -69,11 +69,9 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
 
     const runner = new ScriptRunner(session, userIsRoot, events, phase);
     await runner.run(setHostnameRun(input, stagingDir));
-    const install = await runner.run(installRun);
-    const dockerdPath = install.marker('dockerd')?.value;
-    if (!dockerdPath) throw stepFailed('install-engine', 'the script did not report where dockerd is', install.tail());
+    const { dockerdPath, packagesChanged } = input.engineInImage ? { dockerdPath: input.engineInImage.dockerdPath, packagesChanged: false } : await installEngine(runner, installRun);
 
-    const configure = configureEngineRun(input, stagingDir, dockerdPath, install.has('changed', 'packages'));
+    const configure = configureEngineRun(input, stagingDir, dockerdPath, packagesChanged);
     await upload(session, stagingDir, [configure.dropIn]);
     const configured = await runner.run(configure.run);
     return { os, engineChanged: configured.has('engine', 'restarted'), dockerdPath };
@@ -82,6 +80,14 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
   } finally {
     await removeStagingDir(session, stagingDir, events);
   }
+}
+
+/** Runs install-engine.sh: where dockerd is, and whether packages changed (dockerd must then restart). */
+async function installEngine(runner: ScriptRunner, run: ScriptRun): Promise<{ dockerdPath: string; packagesChanged: boolean }> {
+  const install = await runner.run(run);
+  const dockerdPath = install.marker('dockerd')?.value;
+  if (!dockerdPath) throw stepFailed('install-engine', 'the script did not report where dockerd is', install.tail());
+  return { dockerdPath, packagesChanged: install.has('changed', 'packages') };
 }
 
 export interface PackageVersionChange {
@@ -122,9 +128,10 @@ export async function upgradeEngineOnHost(session: RemoteSession, install: Engin
 /**
  * Runs seal-image.sh as root over the open session: the provisioned host loses everything that is its
  * own (keys, ids, certificates, logs), so that its disk, after a clean shutdown, can serve as a
- * provisioned image. The host is left running; the caller shuts it down.
+ * provisioned image. The host is left running; the caller shuts it down. Answers where dockerd is, which
+ * the machines made from the image then need not ask (they skip install-engine).
  */
-export async function sealHostForImage(session: RemoteSession, events: ProvisionEvents): Promise<void> {
+export async function sealHostForImage(session: RemoteSession, events: ProvisionEvents): Promise<{ dockerdPath: string }> {
   const started = Date.now();
   const phase = (name: string): void => events.phase(name, Date.now() - started);
   const scripts = await readProvisionScripts();
@@ -134,7 +141,10 @@ export async function sealHostForImage(session: RemoteSession, events: Provision
   const stagingDir = await makeStagingDir(session);
   try {
     await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
-    await new ScriptRunner(session, userIsRoot, events, phase).run({ step: 'seal-image', script: `${stagingDir}/seal-image.sh`, env: {} });
+    const sealed = await new ScriptRunner(session, userIsRoot, events, phase).run({ step: 'seal-image', script: `${stagingDir}/seal-image.sh`, env: {} });
+    const dockerdPath = sealed.marker('dockerd')?.value;
+    if (!dockerdPath) throw stepFailed('seal-image', 'the script did not report where dockerd is', sealed.tail());
+    return { dockerdPath };
   } catch (err) {
     throw err instanceof MachineError ? err : stepFailed('seal-image', errorMessage(err), [], err);
   } finally {

@@ -93,7 +93,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       ...(imageCache ? { provisioningRecipe: imageCache.recipe.hash } : {}),
     };
     const created = await step('create host', () => driver.create(ctx));
-    imageCache?.created(created);
+    await imageCache?.created(created);
     let record = await store.update(name, (r) => {
       r.ip = created.ip;
       r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: layout.relative(created.ssh.keyPath) } : created.ssh;
@@ -114,7 +114,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       }),
     );
     try {
-      await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [] }));
+      await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [], ...imageCache?.provisionOptions() }));
     } finally {
       await session.close();
     }

@@ -23,7 +23,7 @@ export async function provisionMachine(
   record: MachineRecord,
   session: RemoteSession,
   progress: Progress,
-  options: { reuseServerCert: boolean; extraAddresses?: string[] },
+  options: { reuseServerCert: boolean; extraAddresses?: string[]; engineInImage?: { dockerdPath: string } },
 ): Promise<ProvisionOutcome> {
   // Lazy: src/tls brings the X.509 library, which only the commands that reach this step should load.
   const tls = await import('../tls');
@@ -71,6 +71,7 @@ export async function provisionMachine(
         serverKeyPem,
         caCertPem,
         ...(repoKeyArmored ? { repoKeyArmored } : {}),
+        ...(options.engineInImage ? { engineInImage: options.engineInImage } : {}),
       },
       {
         phase: (name: string) => progress.note('provision', name),

@@ -29,6 +29,8 @@ export type CreateStep = <T>(name: string, work: () => Promise<T>) => Promise<T>
 export class ImageCacheForCreate {
   private key?: string;
   private captured = false;
+  /** Where dockerd is in the image this machine boots from (from the cache entry, or from the seal). */
+  private dockerdPath?: string;
 
   private constructor(
     private readonly app: MachineApp,
@@ -45,10 +47,11 @@ export class ImageCacheForCreate {
   }
 
   /** What the driver answered: a hit is said out loud; a miss may be captured after provisioning. */
-  created(result: CreateResult): void {
+  async created(result: CreateResult): Promise<void> {
     if (!result.provisionedImage) return;
     this.key = result.provisionedImage.key;
     this.captured = result.provisionedImage.hit;
+    if (result.provisionedImage.hit) this.dockerdPath = (await new ProvisionedImages(this.app.layout.root).find(this.key))?.dockerdPath;
     this.progress.note(
       'create host',
       result.provisionedImage.hit
@@ -80,7 +83,8 @@ export class ImageCacheForCreate {
     }
     let diskMoved = false;
     try {
-      await step('seal image', () => withSession(this.app, record, (session) => sealHostForImage(session, { phase: (name) => this.progress.note('seal image', name), log: () => undefined })));
+      const sealed = await step('seal image', () => withSession(this.app, record, (session) => sealHostForImage(session, { phase: (name) => this.progress.note('seal image', name), log: () => undefined })));
+      this.dockerdPath = sealed.dockerdPath;
       await step('keep image', async () => {
         diskMoved = true;
         await driver.captureProvisionedImage?.(key, ctx);
@@ -93,7 +97,7 @@ export class ImageCacheForCreate {
         this.app.ssh.waitFor(sshOptionsFor(this.app, record, 'accept-new'), { timeoutMs: timeouts?.sshMs ?? 300_000, intervalMs: 1_000, signal, authGraceMs: 180_000, clock: this.app.clock }),
       );
       try {
-        await step('provision (per machine)', () => provisionMachine(this.app, record, session, this.progress, { reuseServerCert: true, extraAddresses }));
+        await step('provision (per machine)', () => provisionMachine(this.app, record, session, this.progress, { reuseServerCert: true, extraAddresses, ...this.provisionOptions() }));
       } finally {
         await session.close();
       }
@@ -106,13 +110,18 @@ export class ImageCacheForCreate {
     }
   }
 
+  /** For the provisioning of a machine booted from an image: the engine is there, install-engine is skipped. */
+  provisionOptions(): { engineInImage?: { dockerdPath: string } } {
+    return this.captured && this.dockerdPath ? { engineInImage: { dockerdPath: this.dockerdPath } } : {};
+  }
+
   /** The machine made the image and its engine answered: other creates may use the image now. */
   async ready(): Promise<void> {
     if (this.key === undefined || !this.captured) return;
     const images = new ProvisionedImages(this.app.layout.root);
     const entry = (await images.list()).find((e) => e.key === this.key);
     if (entry?.state !== 'capturing' || entry.sourceMachine !== this.request.name) return;
-    await images.markReady(this.key);
+    await images.markReady(this.key, this.dockerdPath ? { dockerdPath: this.dockerdPath } : {});
     this.progress.note('engine ready', `provisioned image ${this.key} is ready for the next machine of this recipe`);
   }
 }

@@ -98,6 +98,17 @@ describe('provisionHost', () => {
     expect(order.indexOf(`write ${dir}/10-machine.conf`)).toBeLessThan(ran('configure-engine.sh'));
   });
 
+  it('skips install-engine on a host booted from a provisioned image, with the dockerd path the image recorded', async () => {
+    const session = happySession();
+    const { phases, events } = recorder();
+    const result = await provisionHost(session, input({ engineInImage: { dockerdPath: '/usr/sbin/dockerd' } }), events);
+    expect(result.dockerdPath).toBe('/usr/sbin/dockerd');
+    expect(session.commands.some((c) => c.includes('install-engine.sh'))).toBe(false);
+    expect(phases).not.toContain('install-engine');
+    expect(session.files.get(`${session.stagingDir}/10-machine.conf`)?.content).toContain('ExecStart=/usr/sbin/dockerd ');
+    expect(session.commands.find((c) => c.includes('configure-engine.sh'))).not.toContain('ENGINE_RESTART');
+  });
+
   it('reports no change and does not force a restart when nothing was installed', async () => {
     const session = happySession();
     session.scriptReplies['install-engine'] = { stdout: 'engine: already installed\n::dockerd /usr/bin/dockerd\n' };

@@ -31,24 +31,31 @@ it('a miss: provisions fully, seals the host, keeps its disk, boots again from i
     'pre-create check', 'reserve', 'create host', 'wait for running', 'host key', 'wait for ssh', 'provision',
     'seal image', 'keep image', 'wait for running (image)', 'wait for ssh (image)', 'provision (per machine)', 'engine ready',
   ]);
-  expect(scriptsRun(w)).toEqual(['set-hostname', 'install-engine', 'configure-engine', 'seal-image', 'set-hostname', 'install-engine', 'configure-engine']);
+  // Booted from the sealed disk, the machine skips install-engine: the seal said where dockerd is.
+  expect(scriptsRun(w)).toEqual(['set-hostname', 'install-engine', 'configure-engine', 'seal-image', 'set-hostname', 'configure-engine']);
   // The sealed disk made new host keys: the second wait replaces the pin made at first contact.
   expect(w.host.attempts.filter((a) => a.kind === 'wait').map((a) => a.options.pinMode)).toEqual(['trust-on-first-use', 'accept-new']);
   expect(w.cloud.calls).toContain('captureProvisionedImage');
 
   const image = await new ProvisionedImages(w.storePath).find(FAKE_IMAGE_KEY);
-  expect(image).toMatchObject({ state: 'ready', sourceMachine: 'dev1', driver: 'fake', recipeSummary: expect.stringContaining('docker.io from the distribution') });
+  expect(image).toMatchObject({ state: 'ready', sourceMachine: 'dev1', driver: 'fake', dockerdPath: '/usr/bin/dockerd', recipeSummary: expect.stringContaining('docker.io from the distribution') });
   expect((await w.app.store.load('dev1')).driverState.provisionedImage).toBe(FAKE_IMAGE_KEY);
   expect(notes(w)).toEqual(expect.arrayContaining([expect.stringMatching(/is not cached: full provisioning/), expect.stringMatching(/is ready for the next machine/)]));
 });
 
-it('a hit: says it booted from the provisioned image, and seals nothing', async () => {
+it('a hit: says it booted from the provisioned image, seals nothing and only does the per-machine work', async () => {
   const w = await setUp();
   w.cloud.imageCached = true;
+  const images = new ProvisionedImages(w.storePath);
+  await images.claim({ key: FAKE_IMAGE_KEY, driver: 'fake', file: `${FAKE_IMAGE_KEY}.qcow2`, baseImageSha256: '', recipe: 'r', recipeSummary: '', sourceMachine: 'first' });
+  await fs.writeFile(provisionedImagePath(w.storePath, FAKE_IMAGE_KEY, 'qcow2'), 'disk');
+  await images.markReady(FAKE_IMAGE_KEY, { dockerdPath: '/usr/sbin/dockerd' });
   await createMachine(w.app, createRequest(w), w.progress);
 
   expect(finishedPhases(w)).toEqual(['pre-create check', 'reserve', 'create host', 'wait for running', 'host key', 'wait for ssh', 'provision', 'engine ready']);
-  expect(scriptsRun(w)).not.toContain('seal-image');
+  expect(scriptsRun(w)).toEqual(['set-hostname', 'configure-engine']);
+  const session = w.host.sessions.find((s) => s.files.has(`${s.stagingDir}/10-machine.conf`));
+  expect(session?.files.get(`${session.stagingDir}/10-machine.conf`)?.content).toContain('ExecStart=/usr/sbin/dockerd ');
   expect(w.cloud.calls).not.toContain('captureProvisionedImage');
   expect(notes(w)).toContain(`booted from provisioned image ${FAKE_IMAGE_KEY} (image cache): only the per-machine provisioning is left`);
 });
