@@ -152,14 +152,17 @@ export async function sealHostForImage(session: RemoteSession, events: Provision
   }
 }
 
+/** The user's uid on the first line; the exit status is sudo's (passwordless sudo works). */
+export const CHECK_SUDO = 'id -u; sudo -n true';
+
 /** True when the SSH user is root (no sudo needed); otherwise sudo must work without a password. */
 async function checkSudo(session: RemoteSession): Promise<boolean> {
-  const uid = await session.exec('id -u');
-  if (uid.code === 0 && uid.stdout.trim() === '0') return true;
-  const sudo = await session.exec('sudo -n true');
+  // One round trip for both questions; for root, sudo's answer (it may not even be installed) is ignored.
+  const sudo = await session.exec(CHECK_SUDO);
+  if (sudo.stdout.split('\n')[0]?.trim() === '0') return true;
   if (sudo.code === 0) return false;
   const user = (await session.exec('id -un')).stdout.trim() || 'the SSH user';
-  const detail = sudo.stderr.trim() || sudo.stdout.trim() || `sudo exited with ${sudo.code}`;
+  const detail = sudo.stderr.trim() || `sudo exited with ${sudo.code}`;
   throw new MachineError(`user ${user} needs passwordless sudo on the host: ${detail}`, {
     code: 'NO_SUDO',
     suggestions: [
