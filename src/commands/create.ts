@@ -35,7 +35,7 @@ export default class Create extends MachineCommand<typeof Create> {
     'image-cache': Flags.boolean({
       allowNo: true,
       default: true,
-      description: 'local VM drivers (qemu): boot from the provisioned image of the same base image and engine when the cache has one, and keep one after a full provisioning; --no-image-cache does neither',
+      description: 'local VM drivers (qemu): boot from the provisioned image of the same base image and engine when the cache has one, and keep one after a full provisioning (the negated form does neither)',
     }),
     ...engineFlags,
     ...tlsFlags,
