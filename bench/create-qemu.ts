@@ -3,7 +3,8 @@
  * create of an image (downloads it, provisions from scratch, then seals its disk as a provisioned
  * image and boots again from it), the second (boots from that provisioned image and does only the
  * per-machine work), and, unless BENCH_SKIP_DISTRO=1, a create that installs the distribution's engine.
- * The image is served over HTTP on 127.0.0.1. BENCH_NO_IMAGE_CACHE=1 times both with --no-image-cache.
+ * The image is served over HTTP on 127.0.0.1. BENCH_NO_IMAGE_CACHE=1 times both with --no-image-cache;
+ * BENCH_SKIP_ENGINE=1 leaves out the image that has the engine already.
  *   node dist/bench/create-qemu.js            (after npm run build)
  */
 import { execFile } from 'node:child_process';
@@ -63,8 +64,10 @@ function imageCacheNotes(stderr: string): string[] {
 async function main(): Promise<void> {
   const store = await fs.mkdtemp(path.join(os.tmpdir(), 'machine-bench-qemu-'));
   try {
-    await timeCreate('first', store, 'engine', 'none', 'bench-engine');
-    await timeCreate('second', store, 'engine', 'none', 'bench-engine-cached');
+    if (process.env.BENCH_SKIP_ENGINE !== '1') {
+      await timeCreate('first', store, 'engine', 'none', 'bench-engine');
+      await timeCreate('second', store, 'engine', 'none', 'bench-engine-cached');
+    }
     if (process.env.BENCH_SKIP_DISTRO !== '1') {
       await timeCreate('first', store, 'base', 'distro', 'bench-distro');
       await timeCreate('second', store, 'base', 'distro', 'bench-distro-cached');
