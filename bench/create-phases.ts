@@ -49,6 +49,9 @@ async function main(): Promise<void> {
       const result = JSON.parse(stdout) as CreateJson;
       console.log(`create round ${round}: ${(wallMs / 1000).toFixed(2)} s wall (engine present, --engine-install none)`);
       printPhases(result.timings);
+      // Where provisioning spends its time, step by step (each line is stamped with seconds since it began).
+      const log = await fs.readFile(path.join(store, 'machines', `bench${round}`, 'provision.log'), 'utf8');
+      for (const line of log.split('\n').filter((l) => /^\[.*\] (---|::phase|engine:)/.test(l))) console.log(`    ${line}`);
       await run(process.execPath, [machineBin, 'rm', '-y', `bench${round}`], { env: { ...process.env, MACHINE_STORAGE_PATH: store } });
     }
   } finally {

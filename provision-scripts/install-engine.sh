@@ -24,6 +24,7 @@ SOURCES=/etc/apt/sources.list.d/machine-docker.sources
 engine_install=${ENGINE_INSTALL:-docker}
 engine_version=${ENGINE_VERSION:-}
 apt_updated=no
+packages_changed=no
 
 main() {
   require_root
@@ -31,7 +32,6 @@ main() {
     docker | distro | repo | none) ;;
     *) die "ENGINE_INSTALL must be docker, distro, repo or none, not '$engine_install'" ;;
   esac
-  wait_for_cloud_init
   case $engine_install in
     docker) install_from_repository docker ;;
     repo) install_from_repository repo ;;
@@ -102,6 +102,9 @@ pinned() {
 # with the key the user gave, because retrying cannot fix a wrong key.
 apt_update() {
   [ "$apt_updated" = no ] || return 0
+  # Only apt must wait for cloud-init (it may hold the dpkg lock); a host that needs no package, such
+  # as one booted from a provisioned image, goes on while cloud-init finishes its last stage.
+  wait_for_cloud_init
   phase apt-update
   _attempt=1
   while :; do
@@ -141,6 +144,7 @@ install_packages() {
   log "installing: $*"
   apt_install --allow-downgrades "$@"
   mark changed packages
+  packages_changed=yes
 }
 
 # --- the four sources ----------------------------------------------------------------------------------
@@ -258,7 +262,13 @@ require_existing_engine() {
 report_dockerd() {
   dockerd_path=$(command -v dockerd 2>/dev/null || true)
   [ -n "$dockerd_path" ] || die "the engine packages are installed but no dockerd is on PATH"
-  log "engine: $("$dockerd_path" --version 2>/dev/null || echo 'dockerd (version unknown)')"
+  # Starting dockerd just for its version costs seconds under emulation: only after an install, to show
+  # that the new binary runs; otherwise the package versions logged above say it.
+  if [ "$packages_changed" = yes ]; then
+    log "engine: $("$dockerd_path" --version 2>/dev/null || echo 'dockerd (version unknown)')"
+  else
+    log "engine: dockerd at $dockerd_path"
+  fi
   mark dockerd "$dockerd_path"
 }
 

@@ -26,6 +26,7 @@ export const qemuDriver: DriverDescriptor<QemuConfig> = {
     'qemu-ssh-user': Flags.string({ helpGroup, env: 'QEMU_SSH_USER', description: 'login user cloud-init creates (not "docker": engine packages create a group of that name, and cloud-init then cannot add the user)', default: 'machine' }),
   },
   generatesSshKey: () => true,
+  provisionedImages: true,
   enginePort: () => GUEST_ENGINE_PORT,
   configFromFlags: (flags) => qemuConfigFromFlags(flags),
   readConfig: (stored) =>

@@ -82,6 +82,10 @@ export function buildQemuArgs(spec: LaunchSpec): string[] {
   const forwards = [`hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`, `hostfwd=tcp:127.0.0.1:${spec.enginePort}-:${spec.guestEnginePort}`];
   const args = [
     '-name', spec.machineName,
+    // No default devices: the VGA card alone costs seconds of a TCG boot (its framebuffer console
+    // draws every kernel message), and the CD-ROM, parallel port and default NIC serve nothing here.
+    // Everything the guest needs is named below.
+    '-nodefaults',
     '-machine', spec.arch === 'arm64' ? 'virt' : 'q35',
     ...accelArgs(spec.accel),
     '-smp', String(spec.cpus),

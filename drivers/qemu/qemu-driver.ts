@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
+import { type CreateContext, type CreateResult, type Driver, type DriverEnvironment, PROVISIONED_IMAGE_STATE } from '../../src/core/driver';
 import { errorMessage, OperationError, PreCreateCheckError, throwIfCreateInterrupted } from '../../src/core/errors';
 import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
 import type { QemuConfig } from './config';
@@ -10,6 +10,7 @@ import { runProcess } from '../../src/util/run-process';
 import { gatherHostFacts } from './host-facts';
 import { ImageCache, cachedImagePath } from '../../src/images/image-cache';
 import { writeSeedIso } from '../../src/images/nocloud-seed';
+import { ProvisionedImages, provisionedImageKey, provisionedImagePath } from '../../src/images/provisioned-images';
 import { launchQemu, removeFiles } from './launch';
 import { machineFiles, runtimeFiles, type MachineFiles } from './machine-files';
 import { createOverlay, qemuImgFor } from './overlay';
@@ -28,6 +29,8 @@ interface QemuFacts {
   enginePort?: number;
   imageSha256?: string;
   accel?: Accelerator;
+  /** The provisioned image (cache key) the disk is an overlay on, when it is one. */
+  provisionedImage?: string;
 }
 
 export interface QemuDriverOptions {
@@ -111,9 +114,18 @@ export class QemuDriver implements Driver {
     await this.remember(ctx, ports);
     throwIfCreateInterrupted(ctx.signal);
 
-    await ctx.journal({ kind: 'qemu-disk', id: path.basename(this.files.disk), attributes: { base: image.sha256 } });
-    ctx.progress(`creating ${this.config.diskSize} disk on image ${image.sha256.slice(0, 12)}`);
-    await createOverlay(qemuImgFor(this.binary), image.path, this.files.disk, this.config.diskSize);
+    const provisioned = ctx.provisioningRecipe ? await this.findProvisionedImage(image.sha256, ctx.provisioningRecipe) : undefined;
+    await ctx.journal({ kind: 'qemu-disk', id: path.basename(this.files.disk), attributes: { base: provisioned?.key ?? image.sha256 } });
+    if (provisioned?.path) {
+      // Remembered before the overlay exists, so `machine cache rm` never sees an unused image this disk is about to need.
+      await this.remember(ctx, { provisionedImage: provisioned.key });
+      ctx.progress(`creating ${this.config.diskSize} disk on provisioned image ${provisioned.key} (from the image cache: the engine is already installed)`);
+      await createOverlay(qemuImgFor(this.binary), provisioned.path, this.files.disk, this.config.diskSize);
+    } else {
+      if (provisioned) ctx.progress(`no provisioned image ${provisioned.key} in the image cache yet: provisioning from scratch`);
+      ctx.progress(`creating ${this.config.diskSize} disk on image ${image.sha256.slice(0, 12)}`);
+      await createOverlay(qemuImgFor(this.binary), image.path, this.files.disk, this.config.diskSize);
+    }
 
     await ctx.journal({ kind: 'qemu-seed', id: path.basename(this.files.seed) });
     await writeSeedIso(this.env.machineDir, {
@@ -132,7 +144,42 @@ export class QemuDriver implements Driver {
       ssh: await this.sshEndpoint(),
       addresses: [LOOPBACK],
       dockerEndpoint: { host: LOOPBACK, port: ports.enginePort },
+      ...(provisioned ? { provisionedImage: { key: provisioned.key, hit: provisioned.path !== undefined } } : {}),
     };
+  }
+
+  /**
+   * The guest was sealed and is asked to power off (ACPI, as `stop`): only a clean shutdown gives a
+   * consistent disk, so a guest that does not go down in time fails the capture rather than being
+   * killed. Its disk then moves (a rename: no copy) into the image cache as the provisioned image,
+   * the machine gets a new overlay on it, and QEMU starts again.
+   */
+  async captureProvisionedImage(key: string, ctx: CreateContext): Promise<void> {
+    const identity = await this.runningIdentity();
+    if (identity) {
+      ctx.progress('shutting the sealed guest down');
+      await qmpCommand(this.files.qmpSocket, 'system_powerdown');
+      if (!(await waitForExit(identity, this.env.machineDir, this.stopTimeoutMs, 250))) {
+        throw new OperationError('QEMU_SEAL_SHUTDOWN', `the sealed guest did not power off within ${this.stopTimeoutMs / 1000}s, so its disk cannot be kept as a consistent image`);
+      }
+    }
+    await this.clearRuntime();
+    throwIfCreateInterrupted(ctx.signal);
+    const target = provisionedImagePath(this.env.storePath, key, 'qcow2');
+    await fs.rename(this.files.disk, target);
+    await this.remember(ctx, { provisionedImage: key });
+    ctx.progress(`kept the provisioned disk as image ${key}; booting this machine again from it`);
+    await createOverlay(qemuImgFor(this.binary), target, this.files.disk, this.config.diskSize);
+    const pid = await this.launch();
+    await ctx.journal({ kind: 'qemu-process', id: String(pid) });
+  }
+
+  /** The cache key for this base image and recipe, with the image's path when the cache has it ready. */
+  private async findProvisionedImage(baseImageSha256: string, recipe: string): Promise<{ key: string; path?: string }> {
+    // The disk size is part of the key: the guest grew its filesystem to the first machine's disk.
+    const key = provisionedImageKey({ driver: 'qemu', baseImageSha256, recipe, shape: this.config.diskSize });
+    const found = await new ProvisionedImages(this.env.storePath).find(key);
+    return found ? { key, path: found.path } : { key };
   }
 
   async state(): Promise<MachineState> {
@@ -170,6 +217,11 @@ export class QemuDriver implements Driver {
     }
     if (this.facts.imageSha256 && !(await exists(cachedImagePath(this.env.storePath, this.facts.imageSha256)))) {
       throw new OperationError('QEMU_NO_BASE', `the base image ${this.facts.imageSha256} this machine's disk is built on was removed from ${path.dirname(cachedImagePath(this.env.storePath, this.facts.imageSha256))}`, [
+        `remove the machine with \`machine rm ${this.env.machineName}\` and create it again`,
+      ]);
+    }
+    if (this.facts.provisionedImage && !(await exists(provisionedImagePath(this.env.storePath, this.facts.provisionedImage, 'qcow2')))) {
+      throw new OperationError('QEMU_NO_BASE', `the provisioned image ${this.facts.provisionedImage} this machine's disk is built on was removed from the image cache`, [
         `remove the machine with \`machine rm ${this.env.machineName}\` and create it again`,
       ]);
     }
@@ -294,6 +346,7 @@ function factsFrom(state: Record<string, unknown>): QemuFacts {
   if (typeof state.sshPort === 'number') facts.sshPort = state.sshPort;
   if (typeof state.enginePort === 'number') facts.enginePort = state.enginePort;
   if (typeof state.imageSha256 === 'string') facts.imageSha256 = state.imageSha256;
+  if (typeof state[PROVISIONED_IMAGE_STATE] === 'string') facts.provisionedImage = state[PROVISIONED_IMAGE_STATE];
   if (typeof state.accel === 'string' && ['kvm', 'hvf', 'whpx', 'tcg'].includes(state.accel)) facts.accel = state.accel as Accelerator;
   return facts;
 }

@@ -82,6 +82,7 @@ export default class Create extends MachineCommand<typeof Create> {
           tls: { keyType: flags['tls-key-type'], sans: flags['tls-san'] ?? [] },
           ...(flags['engine-repo-key'] ? { engineRepoKeyFile: flags['engine-repo-key'] } : {}),
           keepOnFailure: flags['keep-on-failure'],
+          imageCache: flags['image-cache'],
           signal: controller.signal,
         },
         progress,
@@ -122,6 +123,11 @@ function createFlags(extra: DriverFlags) {
   return {
     driver: Flags.string({ char: 'd', env: 'MACHINE_DRIVER', description: `driver: ${driverNamesWithAliases()}, or one a plugin brings (\`machine drivers\`)`, required: true }),
     'keep-on-failure': Flags.boolean({ description: 'keep what was made when create fails (for debugging)' }),
+    'image-cache': Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: 'local VM drivers (qemu): boot from the provisioned image of the same base image and engine when the cache has one, and keep one after a full provisioning (the negated form does neither)',
+    }),
     ...engineFlags,
     ...tlsFlags,
     ...allDriverFlags(),

@@ -42,7 +42,20 @@ export interface Driver {
   hostKeyFingerprints?(signal: AbortSignal): Promise<string[]>;
   /** Why the host may not have come up (a console tail, advice), added to a failed wait's message. */
   diagnose?(): Promise<string>;
+  /**
+   * Drivers whose descriptor offers `provisionedImages`: the guest has been sealed and is powering
+   * itself off. Waits for it to stop, keeps its disk as the provisioned image `key` in the store's
+   * image cache, gives the machine a fresh disk on top of it and boots it again. The core then
+   * waits for SSH and does the per-machine provisioning, exactly as for a machine made from the cache.
+   */
+  captureProvisionedImage?(key: string, ctx: CreateContext): Promise<void>;
 }
+
+/**
+ * The driver state field (`ctx.remember`) naming the provisioned image a machine's disk is layered on:
+ * `machine cache rm` and `prune` read it to keep an image that a machine still needs.
+ */
+export const PROVISIONED_IMAGE_STATE = 'provisionedImage';
 
 export type LifecycleOperation = 'start' | 'stop' | 'restart' | 'kill';
 export const LIFECYCLE_OPERATIONS: readonly LifecycleOperation[] = ['start', 'stop', 'restart', 'kill'];
@@ -63,6 +76,12 @@ export interface CreateContext {
    * driver makes must then not open the engine port. Absent means true.
    */
   exposeEnginePort?: boolean;
+  /**
+   * Set by the core for a driver that offers `provisionedImages` (unless --no-image-cache): a hash of
+   * what provisioning puts on the disk (engine source and version, the scripts). The driver adds its
+   * base image's digest to make the cache key, and boots from the provisioned image when there is one.
+   */
+  provisioningRecipe?: string;
 }
 
 export interface CreateResult {
@@ -75,6 +94,12 @@ export interface CreateResult {
    * VM's forwarded port on 127.0.0.1).
    */
   dockerEndpoint?: { host: string; port: number };
+  /**
+   * Answered when the context had a provisioning recipe: the cache key, and whether the disk was made
+   * from the provisioned image of that key (`hit`) or from the plain base image (`miss`: the core may
+   * then seal this machine's disk as that key's image).
+   */
+  provisionedImage?: { key: string; hit: boolean };
 }
 
 /** What a driver is given when loaded: its validated config, what it learned so far, and where it lives. */
@@ -125,4 +150,10 @@ export interface DriverDescriptor<Config> {
   /** Reads a stored config back into this driver's type; a record that does not fit is refused. */
   readConfig(stored: Record<string, unknown>): Config;
   load(): Promise<(env: DriverEnvironment<Config>) => Driver>;
+  /**
+   * The driver boots local VMs from disk images it can layer (a qcow2 or differencing-VHD overlay),
+   * so the core may keep a provisioned machine's disk as a cached image and boot the next machine of
+   * the same recipe from it (see `CreateContext.provisioningRecipe` and `captureProvisionedImage`).
+   */
+  provisionedImages?: boolean;
 }

@@ -12,6 +12,11 @@ export interface ProvisionInput {
   /** Absent for the ssh transport, where dockerd serves no TLS. */
   serverTls?: { certPem: string; keyPem: string; caCertPem: string };
   repoKeyArmored?: string;
+  /**
+   * The host booted from a provisioned image of this very engine recipe: install-engine is skipped
+   * (there is nothing to install) and dockerd is where the image's seal found it.
+   */
+  engineInImage?: { dockerdPath: string };
 }
 
 /** A key that has already been checked client-side (its fingerprint computed or compared to a pin). */

@@ -69,11 +69,9 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
 
     const runner = new ScriptRunner(session, userIsRoot, events, phase);
     await runner.run(setHostnameRun(input, stagingDir));
-    const install = await runner.run(installRun);
-    const dockerdPath = install.marker('dockerd')?.value;
-    if (!dockerdPath) throw stepFailed('install-engine', 'the script did not report where dockerd is', install.tail());
+    const { dockerdPath, packagesChanged } = input.engineInImage ? { dockerdPath: input.engineInImage.dockerdPath, packagesChanged: false } : await installEngine(runner, installRun);
 
-    const configure = configureEngineRun(input, stagingDir, dockerdPath, install.has('changed', 'packages'));
+    const configure = configureEngineRun(input, stagingDir, dockerdPath, packagesChanged);
     await upload(session, stagingDir, [configure.dropIn]);
     const configured = await runner.run(configure.run);
     return { os, engineChanged: configured.has('engine', 'restarted'), dockerdPath };
@@ -82,6 +80,14 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
   } finally {
     await removeStagingDir(session, stagingDir, events);
   }
+}
+
+/** Runs install-engine.sh: where dockerd is, and whether packages changed (dockerd must then restart). */
+async function installEngine(runner: ScriptRunner, run: ScriptRun): Promise<{ dockerdPath: string; packagesChanged: boolean }> {
+  const install = await runner.run(run);
+  const dockerdPath = install.marker('dockerd')?.value;
+  if (!dockerdPath) throw stepFailed('install-engine', 'the script did not report where dockerd is', install.tail());
+  return { dockerdPath, packagesChanged: install.has('changed', 'packages') };
 }
 
 export interface PackageVersionChange {
@@ -119,14 +125,44 @@ export async function upgradeEngineOnHost(session: RemoteSession, install: Engin
   }
 }
 
+/**
+ * Runs seal-image.sh as root over the open session: the provisioned host loses everything that is its
+ * own (keys, ids, certificates, logs), so that its disk, after a clean shutdown, can serve as a
+ * provisioned image. The host is left running; the caller shuts it down. Answers where dockerd is, which
+ * the machines made from the image then need not ask (they skip install-engine).
+ */
+export async function sealHostForImage(session: RemoteSession, events: ProvisionEvents): Promise<{ dockerdPath: string }> {
+  const started = Date.now();
+  const phase = (name: string): void => events.phase(name, Date.now() - started);
+  const scripts = await readProvisionScripts();
+  phase('check-sudo');
+  const userIsRoot = await checkSudo(session);
+  phase('upload');
+  const stagingDir = await makeStagingDir(session);
+  try {
+    await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
+    const sealed = await new ScriptRunner(session, userIsRoot, events, phase).run({ step: 'seal-image', script: `${stagingDir}/seal-image.sh`, env: {} });
+    const dockerdPath = sealed.marker('dockerd')?.value;
+    if (!dockerdPath) throw stepFailed('seal-image', 'the script did not report where dockerd is', sealed.tail());
+    return { dockerdPath };
+  } catch (err) {
+    throw err instanceof MachineError ? err : stepFailed('seal-image', errorMessage(err), [], err);
+  } finally {
+    await removeStagingDir(session, stagingDir, events);
+  }
+}
+
+/** The user's uid on the first line; the exit status is sudo's (passwordless sudo works). */
+export const CHECK_SUDO = 'id -u; sudo -n true';
+
 /** True when the SSH user is root (no sudo needed); otherwise sudo must work without a password. */
 async function checkSudo(session: RemoteSession): Promise<boolean> {
-  const uid = await session.exec('id -u');
-  if (uid.code === 0 && uid.stdout.trim() === '0') return true;
-  const sudo = await session.exec('sudo -n true');
+  // One round trip for both questions; for root, sudo's answer (it may not even be installed) is ignored.
+  const sudo = await session.exec(CHECK_SUDO);
+  if (sudo.stdout.split('\n')[0]?.trim() === '0') return true;
   if (sudo.code === 0) return false;
   const user = (await session.exec('id -un')).stdout.trim() || 'the SSH user';
-  const detail = sudo.stderr.trim() || sudo.stdout.trim() || `sudo exited with ${sudo.code}`;
+  const detail = sudo.stderr.trim() || `sudo exited with ${sudo.code}`;
   throw new MachineError(`user ${user} needs passwordless sudo on the host: ${detail}`, {
     code: 'NO_SUDO',
     suggestions: [
@@ -147,21 +183,24 @@ async function readOsRelease(session: RemoteSession): Promise<OsRelease> {
   throw new MachineError('cannot read /etc/os-release on the host, so its OS is unknown', { code: 'UNSUPPORTED_OS' });
 }
 
+/**
+ * The private staging folder and its lib/, in one round trip (each exec costs the host a shell start),
+ * under sh whatever the login shell is.
+ */
+export const MAKE_STAGING_DIR = `sh -c 'dir=$(mktemp -d) && mkdir "$dir/lib" && echo "$dir"'`;
+
 async function makeStagingDir(session: RemoteSession): Promise<string> {
-  const made = await session.exec('mktemp -d');
+  const made = await session.exec(MAKE_STAGING_DIR);
   const dir = made.stdout.trim();
   if (made.code !== 0 || !/^\/[A-Za-z0-9._/-]+$/.test(dir)) {
-    throw stepFailed('upload', `mktemp -d failed on the host: ${made.stderr.trim() || dir}`, []);
+    throw stepFailed('upload', `cannot make a staging folder on the host (mktemp -d): ${made.stderr.trim() || dir}`, []);
   }
-  const lib = await session.exec(`mkdir ${shellQuote(`${dir}/lib`)}`);
-  if (lib.code !== 0) throw stepFailed('upload', `cannot create ${dir}/lib: ${lib.stderr.trim()}`, []);
   return dir;
 }
 
+/** All at once: SFTP takes concurrent requests on one channel, and each file is several round trips. */
 async function upload(session: RemoteSession, stagingDir: string, files: StagedFile[]): Promise<void> {
-  for (const file of files) {
-    await session.writeFile(`${stagingDir}/${file.relativePath}`, file.content, file.mode);
-  }
+  await Promise.all(files.map((file) => session.writeFile(`${stagingDir}/${file.relativePath}`, file.content, file.mode)));
 }
 
 /** Best effort: a failed cleanup must not hide the real error, but it is logged. */

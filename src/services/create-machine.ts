@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { MachineApp } from './app';
 import type { RegisteredDriver, StoredDriverConfig } from './driver-registry';
-import type { Driver } from '../core/driver';
+import type { CreateContext, Driver } from '../core/driver';
 import { MachineError, MachineExistsError, OperationError, createInterrupted, errorMessage, throwIfCreateInterrupted } from '../core/errors';
 import { type EngineOptions, type MachineRecord, RECORD_SCHEMA_VERSION, type TlsOptions } from '../core/machine-record';
 import { withStoreLock } from '../core/store/lock';
@@ -13,6 +13,7 @@ import type { Progress } from './progress';
 import { refreshMachineContext } from './docker-context';
 import { refreshSshClientConfig } from './ssh-client-config';
 import { provisionMachine } from './provision-machine';
+import { ImageCacheForCreate } from './provisioned-image-capture';
 import { sshOptionsFor } from './ssh-access';
 import { waitForState } from './wait-state';
 
@@ -25,6 +26,8 @@ export interface CreateRequest {
   /** Local path of --engine-repo-key; copied into the machine folder. */
   engineRepoKeyFile?: string;
   keepOnFailure: boolean;
+  /** False for --no-image-cache: neither boot from nor keep a provisioned image. Default true. */
+  imageCache?: boolean;
   signal: AbortSignal;
   timeouts?: { runningMs?: number; sshMs?: number; engineMs?: number };
 }
@@ -84,20 +87,22 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       });
     }
 
-    const created = await step('create host', () =>
-      driver.create({
-        journal: async (resource) => {
-          await store.update(name, (r) => r.resources.push(resource));
-        },
-        remember: async (state) => {
-          await store.update(name, (r) => (r.driverState = { ...r.driverState, ...state }));
-        },
-        progress: (message) => progress.note('create host', message),
-        signal: request.signal,
-        exposeEnginePort: request.engine.transport !== 'ssh',
-        ...(sshPublicKey ? { sshPublicKey } : {}),
-      }),
-    );
+    const imageCache = await ImageCacheForCreate.for(app, request, progress);
+    const ctx: CreateContext = {
+      journal: async (resource) => {
+        await store.update(name, (r) => r.resources.push(resource));
+      },
+      remember: async (state) => {
+        await store.update(name, (r) => (r.driverState = { ...r.driverState, ...state }));
+      },
+      progress: (message) => progress.note('create host', message),
+      signal: request.signal,
+      exposeEnginePort: request.engine.transport !== 'ssh',
+      ...(sshPublicKey ? { sshPublicKey } : {}),
+      ...(imageCache ? { provisioningRecipe: imageCache.recipe.hash } : {}),
+    };
+    const created = await step('create host', () => driver.create(ctx));
+    await imageCache?.created(created);
     let record = await store.update(name, (r) => {
       r.ip = created.ip;
       r.ssh = created.ssh.keyPath ? { ...created.ssh, keyPath: pathForRecord(layout, r, created.ssh.keyPath) } : created.ssh;
@@ -121,13 +126,15 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     const closeOnAbort = () => void session.close().catch(() => undefined);
     request.signal.addEventListener('abort', closeOnAbort, { once: true });
     try {
-      await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [] }));
+      await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [], ...imageCache?.provisionOptions() }));
     } finally {
       request.signal.removeEventListener('abort', closeOnAbort);
       await session.close();
     }
+    await imageCache?.afterProvision(driver, await store.load(name), ctx, step, created.addresses ?? []);
 
     const dockerVersion = await step('engine ready', () => waitForEngineReady(app, record, request.timeouts?.engineMs ?? 60_000, request.signal));
+    await imageCache?.ready();
     record = await store.update(name, (r) => {
       r.status = 'ready';
       delete r.error;

@@ -24,6 +24,8 @@ export interface RegisteredDriver {
   readonly unsupported: Partial<Record<LifecycleOperation, string>>;
   /** The plugin that brought the driver (the record keeps it); undefined for a built-in driver. */
   readonly plugin?: PluginOrigin;
+  /** The descriptor's `provisionedImages` capability. */
+  readonly provisionedImages: boolean;
   configFromFlags(flags: Record<string, unknown>): StoredDriverConfig;
   generatesSshKey(config: StoredDriverConfig): boolean;
   enginePort(config: StoredDriverConfig): number;
@@ -40,6 +42,7 @@ export function register<Config>(descriptor: DriverDescriptor<Config>): Register
     summary: descriptor.summary,
     flags: descriptor.flags,
     unsupported: descriptor.unsupported,
+    provisionedImages: descriptor.provisionedImages === true,
     // The record is JSON: what is stored is exactly the config's JSON form.
     configFromFlags: (flags) => toStored(descriptor.configFromFlags(flags)),
     generatesSshKey: (config) => descriptor.generatesSshKey(read(config)),

@@ -26,7 +26,7 @@ export async function provisionMachine(
   record: MachineRecord,
   session: RemoteSession,
   progress: Progress,
-  options: { reuseServerCert: boolean; extraAddresses?: string[] },
+  options: { reuseServerCert: boolean; extraAddresses?: string[]; engineInImage?: { dockerdPath: string } },
 ): Promise<ProvisionOutcome> {
   const { layout } = app;
 
@@ -49,6 +49,7 @@ export async function provisionMachine(
         engine: record.engine,
         ...(serverTls ? { serverTls } : {}),
         ...(repoKeyArmored ? { repoKeyArmored } : {}),
+        ...(options.engineInImage ? { engineInImage: options.engineInImage } : {}),
       },
       {
         phase: (name: string) => progress.note('provision', name),

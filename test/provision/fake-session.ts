@@ -1,3 +1,4 @@
+import { CHECK_SUDO, MAKE_STAGING_DIR } from '../../src/provision/runner';
 import type { ExecOptions, ExecResult, RemoteSession } from '../../src/ssh/session';
 
 export interface ScriptReply {
@@ -31,10 +32,13 @@ export class FakeSession implements RemoteSession {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
     this.order.push(`exec ${command}`);
+    if (command === CHECK_SUDO) {
+      return this.uid === '0' || this.sudoWorks ? ok(`${this.uid}\n`) : { code: 1, stdout: `${this.uid}\n`, stderr: 'sudo: a password is required\n' };
+    }
     if (command === 'id -u') return ok(`${this.uid}\n`);
     if (command === 'id -un') return ok(`${this.user}\n`);
     if (command === 'sudo -n true') return this.sudoWorks ? ok('') : { code: 1, stdout: '', stderr: 'sudo: a password is required\n' };
-    if (command === 'mktemp -d') return ok(`${this.stagingDir}\n`);
+    if (command === MAKE_STAGING_DIR) return ok(`${this.stagingDir}\n`);
     if (command.startsWith('mkdir ') || command.startsWith('rm -rf ')) return ok('');
     if (command === 'ip -o addr show scope global 2>/dev/null || true') return ok(this.addressReport);
     const script = /\/([a-z-]+)\.sh'$/.exec(command)?.[1];

@@ -6,7 +6,7 @@ import { MachineError } from '../../src/core/errors';
 import type { EngineOptions } from '../../src/core/machine-record';
 import { DOCKER_APT_KEY_FINGERPRINT } from '../../src/provision/docker-key';
 import { rootScriptCommand } from '../../src/provision/remote-command';
-import { provisionHost, type ProvisionInput } from '../../src/provision/runner';
+import { CHECK_SUDO, MAKE_STAGING_DIR, provisionHost, type ProvisionInput } from '../../src/provision/runner';
 import { FakeSession } from './fake-session';
 import { rejectionOf } from '../helpers/rejection';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
@@ -59,10 +59,8 @@ describe('provisionHost', () => {
     });
     const dir = session.stagingDir;
     expect(session.commands).toEqual([
-      'id -u',
-      'sudo -n true',
-      'mktemp -d',
-      `mkdir '${dir}/lib'`,
+      CHECK_SUDO,
+      MAKE_STAGING_DIR,
       `sudo -n env MACHINE_HOSTNAME='dev1' sh '${dir}/set-hostname.sh'`,
       `sudo -n env ENGINE_INSTALL='docker' ENGINE_REPO_URL='https://download.docker.com/linux/debian' ENGINE_REPO_SUITE='bookworm'` +
         ` ENGINE_REPO_COMPONENT='stable' ENGINE_REPO_KEY_FILE='${dir}/engine-repo-key.asc' ENGINE_REPO_KEY_FINGERPRINT='${DOCKER_APT_KEY_FINGERPRINT}'` +
@@ -109,6 +107,17 @@ describe('provisionHost', () => {
     expect(dropIn).not.toMatch(/tcp:|--tls/);
   });
 
+  it('skips install-engine on a host booted from a provisioned image, with the dockerd path the image recorded', async () => {
+    const session = happySession();
+    const { phases, events } = recorder();
+    const result = await provisionHost(session, input({ engineInImage: { dockerdPath: '/usr/sbin/dockerd' } }), events);
+    expect(result.dockerdPath).toBe('/usr/sbin/dockerd');
+    expect(session.commands.some((c) => c.includes('install-engine.sh'))).toBe(false);
+    expect(phases).not.toContain('install-engine');
+    expect(session.files.get(`${session.stagingDir}/10-machine.conf`)?.content).toContain('ExecStart=/usr/sbin/dockerd ');
+    expect(session.commands.find((c) => c.includes('configure-engine.sh'))).not.toContain('ENGINE_RESTART');
+  });
+
   it('reports no change and does not force a restart when nothing was installed', async () => {
     const session = happySession();
     session.scriptReplies['install-engine'] = { stdout: 'engine: already installed\n::dockerd /usr/bin/dockerd\n' };
@@ -124,7 +133,7 @@ describe('provisionHost', () => {
     session.streams = false;
     const result = await provisionHost(session, input({ engine: engine({ install: 'distro' }) }), recorder().events);
     expect(result.dockerdPath).toBe('/usr/bin/dockerd');
-    expect(session.commands).not.toContain('sudo -n true');
+    expect(session.commands.filter((c) => c.endsWith(".sh'") && c.startsWith('sudo'))).toEqual([]);
     expect(session.commands.find((c) => c.includes('install-engine.sh'))).toBe(`env ENGINE_INSTALL='distro' sh '${session.stagingDir}/install-engine.sh'`);
   });
 
@@ -167,7 +176,7 @@ describe('provisionHost', () => {
     const err = await failure(provisionHost(session, input(), recorder().events));
     expect(err.code).toBe('NO_SUDO');
     expect(err.message).toBe('user debian needs passwordless sudo on the host: sudo: a password is required');
-    expect(session.commands).not.toContain('mktemp -d');
+    expect(session.commands).not.toContain(MAKE_STAGING_DIR);
   });
 
   it('fails fast on an unsupported OS, before uploading anything', async () => {

@@ -72,6 +72,8 @@ describe('buildQemuArgs', () => {
   it('runs headless and detached with pidfile, QMP socket and serial log', () => {
     const args = buildQemuArgs(spec);
     expect(after(args, '-display')).toBe('none');
+    // No VGA card, CD-ROM or default NIC: the framebuffer console alone costs seconds of a TCG boot.
+    expect(args).toContain('-nodefaults');
     expect(after(args, '-pidfile')).toBe(spec.pidfile);
     expect(after(args, '-qmp')).toBe('unix:/s/machines/dev1/qmp.sock,server=on,wait=off');
     expect(after(args, '-serial')).toBe('file:/s/machines/dev1/serial.log');

@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import type { CreateContext, CreateResult, Driver, DriverDescriptor, DriverEnvironment, LifecycleOperation } from '../../../src/core/driver';
+import { provisionedImagePath } from '../../../src/images/provisioned-images';
 import { OperationError, UsageError } from '../../../src/core/errors';
 import type { MachineState, ResourceRecord, SshEndpoint } from '../../../src/core/machine-record';
 import { type RegisteredDriver, register } from '../../../src/services/driver-registry';
@@ -18,7 +20,12 @@ export interface FakeCloudOptions {
   diagnosis?: string;
   /** Fingerprints the driver reads from the host's console; without them the driver has no such hook. */
   hostKeys?: string[];
+  /** The descriptor offers provisioned images: create answers a key, and the driver can capture its disk. */
+  provisionedImages?: boolean;
 }
+
+/** The key the fake driver answers for every recipe. */
+export const FAKE_IMAGE_KEY = 'abcdef0123456789';
 
 /** The SSH user and the key the user brought, when the core makes none. */
 export const FAKE_SSH_USER = 'debian';
@@ -57,6 +64,10 @@ export class FakeCloud {
   readonly calls: string[] = [];
   /** The public key create was given, when the core made one. */
   sshPublicKey: string | undefined;
+  /** The provisioning recipe create was given, when the core gave one. */
+  provisioningRecipe: string | undefined;
+  /** Whether create finds the provisioned image of FAKE_IMAGE_KEY (else it boots the plain base image). */
+  imageCached = false;
   readonly registered: RegisteredDriver;
 
   constructor(readonly options: FakeCloudOptions = {}) {
@@ -91,6 +102,7 @@ function fakeDescriptor(cloud: FakeCloud): DriverDescriptor<FakeConfig> {
     summary: 'a scripted provider for unit tests of the orchestration',
     flags: {},
     unsupported: cloud.options.unsupported ?? {},
+    ...(cloud.options.provisionedImages ? { provisionedImages: true } : {}),
     generatesSshKey: (config) => config.generateKey,
     enginePort: (config) => config.enginePort,
     configFromFlags: (flags) => read(flags, 'fake-generate-key', 'fake-engine-port'),
@@ -109,6 +121,7 @@ class FakeDriver implements Driver {
   kill?: () => Promise<void>;
   diagnose?: () => Promise<string>;
   hostKeyFingerprints?: (signal: AbortSignal) => Promise<string[]>;
+  captureProvisionedImage?: (key: string, ctx: CreateContext) => Promise<void>;
 
   constructor(
     private readonly env: DriverEnvironment<FakeConfig>,
@@ -123,6 +136,16 @@ class FakeDriver implements Driver {
     const { diagnosis, hostKeys } = options;
     if (diagnosis !== undefined) this.diagnose = async () => this.called('diagnose', diagnosis);
     if (hostKeys !== undefined) this.hostKeyFingerprints = async () => this.called('hostKeyFingerprints', hostKeys);
+    if (options.provisionedImages) this.captureProvisionedImage = (key, ctx) => this.capture(key, ctx);
+  }
+
+  /** As a local VM driver: the disk goes into the image cache, and the machine boots again on top of it. */
+  private async capture(key: string, ctx: CreateContext): Promise<void> {
+    this.cloud.calls.push('captureProvisionedImage');
+    const file = provisionedImagePath(this.env.storePath, key, 'qcow2');
+    await fs.writeFile(file, 'the provisioned disk');
+    await ctx.remember({ provisionedImage: key });
+    this.cloud.states = ['Starting', 'Running'];
   }
 
   async preCreateCheck(): Promise<void> {
@@ -134,6 +157,7 @@ class FakeDriver implements Driver {
     const { cloud, env } = this;
     cloud.calls.push('create');
     cloud.sshPublicKey = ctx.sshPublicKey;
+    cloud.provisioningRecipe = ctx.provisioningRecipe;
     for (const [index, kind] of cloud.makes.entries()) {
       // A real SDK call given the signal stops with an AbortError, which is not one of ours.
       if (ctx.signal.aborted) throw new Error('the request was aborted');
@@ -145,7 +169,13 @@ class FakeDriver implements Driver {
     }
     await ctx.remember({ vmId: `vm-${env.machineName}` });
     ctx.progress('host made');
-    return { ip: cloud.address, ssh: await this.sshEndpoint(), addresses: [cloud.address] };
+    if (ctx.provisioningRecipe && cloud.imageCached) await ctx.remember({ provisionedImage: FAKE_IMAGE_KEY });
+    return {
+      ip: cloud.address,
+      ssh: await this.sshEndpoint(),
+      addresses: [cloud.address],
+      ...(ctx.provisioningRecipe ? { provisionedImage: { key: FAKE_IMAGE_KEY, hit: cloud.imageCached } } : {}),
+    };
   }
 
   async state(): Promise<MachineState> {

@@ -14,6 +14,7 @@ export const FRESH_HOST_REPLIES: Record<string, ScriptReply> = {
   'set-hostname': { stdout: 'hostname: set\n::changed hostname\n' },
   'install-engine': { stdout: '::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n' },
   'configure-engine': { stdout: '::phase restart-engine\nengine: restarted\n::engine restarted\n' },
+  'seal-image': { stdout: '::phase remove-identity\nsealed\n::dockerd /usr/bin/dockerd\n' },
 };
 
 /**
