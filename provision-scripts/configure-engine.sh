@@ -116,25 +116,31 @@ port_listening() {
     awk -v port=":$_hex" '$4 == "0A" && substr($2, length($2) - 4) == port { found = 1 } END { exit !found }'
 }
 
-wait_for_port() {
+# Waits until "$@" succeeds (dockerd listening), failing at once when dockerd stopped and after
+# wait_seconds with the journal and "$_what" in the message.
+wait_until_listening() {
   _waited=0
-  until port_listening; do
+  until "$@"; do
     if systemctl is-failed --quiet docker.service; then fail_with_journal "dockerd stopped"; fi
-    [ "$_waited" -lt "$wait_seconds" ] || fail_with_journal "dockerd is running but not listening on port $port after ${wait_seconds}s"
+    [ "$_waited" -lt "$wait_seconds" ] || fail_with_journal "dockerd is not listening on $_what after ${wait_seconds}s"
     sleep 1
     _waited=$((_waited + 1))
   done
+}
+
+wait_for_port() {
+  _what="port $port"
+  wait_until_listening port_listening
   log "engine: listening on tcp port $port with TLS"
 }
 
+socket_ready() {
+  [ -S /var/run/docker.sock ] && systemctl is-active --quiet docker.service
+}
+
 wait_for_socket() {
-  _waited=0
-  until [ -S /var/run/docker.sock ] && systemctl is-active --quiet docker.service; do
-    if systemctl is-failed --quiet docker.service; then fail_with_journal "dockerd stopped"; fi
-    [ "$_waited" -lt "$wait_seconds" ] || fail_with_journal "dockerd has no socket at /var/run/docker.sock after ${wait_seconds}s"
-    sleep 1
-    _waited=$((_waited + 1))
-  done
+  _what=/var/run/docker.sock
+  wait_until_listening socket_ready
   log "engine: listening on /var/run/docker.sock only (reached through SSH)"
 }
 

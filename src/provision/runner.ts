@@ -102,27 +102,13 @@ export interface PackageVersionChange {
  * when any of them moved.
  */
 export async function upgradeEngineOnHost(session: RemoteSession, install: EngineOptions['install'], events: ProvisionEvents): Promise<PackageVersionChange[]> {
-  const started = Date.now();
-  const phase = (name: string): void => events.phase(name, Date.now() - started);
-  const scripts = await readProvisionScripts();
-  phase('check-sudo');
-  const userIsRoot = await checkSudo(session);
-  phase('upload');
-  const stagingDir = await makeStagingDir(session);
-  try {
-    await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
-    const output = await new ScriptRunner(session, userIsRoot, events, phase).run({ step: 'upgrade-engine', script: `${stagingDir}/upgrade-engine.sh`, env: { ENGINE_INSTALL: install } });
-    return output.markers
-      .filter((m) => m.name === 'version')
-      .map((m) => {
-        const [pkg, before = '', after = ''] = m.value.split(' ');
-        return { package: pkg, before, after };
-      });
-  } catch (err) {
-    throw err instanceof MachineError ? err : stepFailed('upgrade', errorMessage(err), [], err);
-  } finally {
-    await removeStagingDir(session, stagingDir, events);
-  }
+  const output = await runOneScript(session, events, 'upgrade', { step: 'upgrade-engine', script: 'upgrade-engine.sh', env: { ENGINE_INSTALL: install } });
+  return output.markers
+    .filter((m) => m.name === 'version')
+    .map((m) => {
+      const [pkg, before = '', after = ''] = m.value.split(' ');
+      return { package: pkg, before, after };
+    });
 }
 
 /**
@@ -132,6 +118,18 @@ export async function upgradeEngineOnHost(session: RemoteSession, install: Engin
  * the machines made from the image then need not ask (they skip install-engine).
  */
 export async function sealHostForImage(session: RemoteSession, events: ProvisionEvents): Promise<{ dockerdPath: string }> {
+  const sealed = await runOneScript(session, events, 'seal-image', { step: 'seal-image', script: 'seal-image.sh', env: {} });
+  const dockerdPath = sealed.marker('dockerd')?.value;
+  if (!dockerdPath) throw stepFailed('seal-image', 'the script did not report where dockerd is', sealed.tail());
+  return { dockerdPath };
+}
+
+/**
+ * One provisioning script as root, outside a full provision: sudo checked, the scripts uploaded to a
+ * staging folder (removed afterwards whatever happens), the script's output parsed. `script` is its
+ * name inside provision-scripts/; a failure that is not already a MachineError is named after `what`.
+ */
+async function runOneScript(session: RemoteSession, events: ProvisionEvents, what: string, run: ScriptRun): Promise<ScriptOutput> {
   const started = Date.now();
   const phase = (name: string): void => events.phase(name, Date.now() - started);
   const scripts = await readProvisionScripts();
@@ -141,12 +139,9 @@ export async function sealHostForImage(session: RemoteSession, events: Provision
   const stagingDir = await makeStagingDir(session);
   try {
     await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
-    const sealed = await new ScriptRunner(session, userIsRoot, events, phase).run({ step: 'seal-image', script: `${stagingDir}/seal-image.sh`, env: {} });
-    const dockerdPath = sealed.marker('dockerd')?.value;
-    if (!dockerdPath) throw stepFailed('seal-image', 'the script did not report where dockerd is', sealed.tail());
-    return { dockerdPath };
+    return await new ScriptRunner(session, userIsRoot, events, phase).run({ ...run, script: `${stagingDir}/${run.script}` });
   } catch (err) {
-    throw err instanceof MachineError ? err : stepFailed('seal-image', errorMessage(err), [], err);
+    throw err instanceof MachineError ? err : stepFailed(what, errorMessage(err), [], err);
   } finally {
     await removeStagingDir(session, stagingDir, events);
   }

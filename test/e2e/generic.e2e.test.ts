@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { type TestVm, bootVm, generateTestKeyPair } from './harness/vm';
+import { runProcess } from '../../src/util/run-process';
 import { findFreePorts } from './harness/free-port';
 import { runMachine, runShell } from './helpers/cli';
 import { dockerOn } from './helpers/docker';
@@ -52,7 +53,15 @@ describe('generic driver on a real VM', () => {
       bootVm({ variant: 'base', name: 'e2e-generic', authorizedKey: publicKey, privateKey: keys.privateKey, forwardPorts: [enginePort] }),
       buildBusyboxRootfsTar(),
     ]);
-  }, 20 * MINUTE);
+    // The SSH user's login shell is fish, which parses POSIX commands differently: everything machine
+    // runs on the host must still work, because it goes through an explicit `sh -c`. Set up with the
+    // system ssh (a throwaway test VM, so its host key is not checked here; machine pins it at create).
+    const setup = await runProcess('ssh', [
+      '-i', keyFile, '-p', String(vm.sshPort), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', 'admin@127.0.0.1',
+      'sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q fish >/dev/null || { sudo apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q fish >/dev/null; } && sudo chsh -s /usr/bin/fish admin',
+    ], { timeoutMs: 10 * MINUTE, allowNonZeroExit: true });
+    expect({ code: setup.exitCode, stderr: setup.stderr }).toEqual({ code: 0, stderr: '' });
+  }, 30 * MINUTE);
 
   afterAll(async () => {
     await vm?.stop();
@@ -96,6 +105,10 @@ describe('generic driver on a real VM', () => {
        docker run --rm machine-test/busybox:latest echo marker-$((6*7))`,
     );
     expect({ code: run.code, stderr: run.stderr, stdout: run.stdout.trim() }).toEqual({ code: 0, stderr: '', stdout: 'marker-42' });
+
+    // All of that ran with fish as the SSH user's login shell.
+    const loginShell = await runMachine(store, ['ssh', name, '--', 'getent passwd admin']);
+    expect(loginShell.stdout.trim()).toMatch(/:\/usr\/bin\/fish$/);
 
     const labels = await dockerOn(store, name, `docker info --format '{{json .Labels}}'`);
     expect({ code: labels.code, stderr: labels.stderr }).toEqual({ code: 0, stderr: '' });
