@@ -20,6 +20,8 @@ describe('driver plugins through the CLI', () => {
   const machine = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
     const env: NodeJS.ProcessEnv = { ...process.env, MACHINE_DATA_DIR: path.join(home, 'data'), MACHINE_STORAGE_PATH: path.join(home, 'store') };
     delete env.MACHINE_DRIVER;
+    // With CI set, oclif's colour library paints the plugin list even into a pipe; the test reads plain text.
+    env.FORCE_COLOR = '0';
     return new Promise((resolve) => {
       execFile(process.execPath, [path.join(repoRoot, 'bin', 'run.js'), ...args], { env, timeout: 60_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
