@@ -1,5 +1,4 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MachineError, errorMessage } from '../core/errors';
 import { pollUntil } from '../util/wait';
@@ -72,7 +71,7 @@ export function engineAddress(target: EngineTarget | Pick<TlsEngineTarget, 'host
 export async function engineRequest(target: EngineTarget, path: string, options: EngineRequestOptions): Promise<EngineResponse> {
   const address = engineAddress(target);
   if (options.signal?.aborted) throw aborted(address, options.signal);
-  const request = isTunnel(target) ? await tunnelRequest(target, path, options) : await tlsRequest(target, path);
+  const request = isTunnel(target) ? await tunnelRequest(target, path) : await tlsRequest(target, path);
   return new Promise<EngineResponse>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: () => void) => {
@@ -93,7 +92,8 @@ export async function engineRequest(target: EngineTarget, path: string, options:
     options.signal?.addEventListener('abort', onAbort, { once: true });
     let afterHandshake = false;
     request.on('socket', (socket) => socket.once('secureConnect', () => (afterHandshake = true)));
-    request.on('error', (err) => finish(() => reject(translateEngineError(err, address, target.machineName, { afterHandshake }))));
+    // A tunnel's refused channel arrives already translated.
+    request.on('error', (err) => finish(() => reject(err instanceof MachineError ? err : translateEngineError(err, address, target.machineName, { afterHandshake }))));
     request.on('response', (response) => {
       readBody(response).then(
         (body) => finish(() => resolve({ status: response.statusCode ?? 0, body })),
@@ -121,35 +121,23 @@ async function tlsRequest(target: TlsEngineTarget, path: string): Promise<Client
   });
 }
 
-/** The stream is opened before the request exists, so a refused channel fails like a refused connection. */
-async function tunnelRequest(target: TunnelEngineTarget, path: string, options: EngineRequestOptions): Promise<ClientRequest> {
+/**
+ * The request opens its stream through createConnection's callback, so the one timer and abort of
+ * engineRequest cover opening the channel too, and a stream that opens after a timeout is destroyed with
+ * the request instead of left open. A channel that cannot be opened fails like a refused connection.
+ */
+async function tunnelRequest(target: TunnelEngineTarget, path: string): Promise<ClientRequest> {
   const http = await import('node:http');
-  let stream: Duplex;
-  try {
-    stream = await withTimeout(target.openStream(), options.timeoutMs, () =>
-      engineError('ENGINE_TIMEOUT', `opening a channel to the engine at ${target.address} took longer than ${seconds(options.timeoutMs)}`, timeoutSuggestions(target)),
+  const createConnection = (_options: unknown, ready: (err: Error | null, stream?: Duplex) => void): undefined => {
+    target.openStream().then(
+      (stream) => ready(null, stream),
+      (err: unknown) => ready(engineError('ENGINE_UNREACHABLE', `cannot reach the engine at ${target.address}: ${errorMessage(err)}`, [], err)),
     );
-  } catch (err) {
-    throw err instanceof MachineError ? err : engineError('ENGINE_UNREACHABLE', `cannot reach the engine at ${target.address}: ${errorMessage(err)}`, [], err);
-  }
-  // `Host` must be present for HTTP/1.1; dockerd ignores its value on a unix socket.
-  return http.request({ path, method: 'GET', host: 'docker', createConnection: () => stream as Socket, headers: { Accept: 'application/json' } });
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(timeoutError()), ms);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
+    return undefined;
+  };
+  // `Host` must be present for HTTP/1.1; dockerd ignores its value on a unix socket. The cast: Node's
+  // types want a net.Socket returned at once, while Node itself takes any stream through the callback.
+  return http.request({ path, method: 'GET', host: 'docker', createConnection: createConnection as unknown as RequestOptions['createConnection'], headers: { Accept: 'application/json' } });
 }
 
 /** GET /_ping: the engine is up and accepts our certificate when it answers 200 "OK". */
