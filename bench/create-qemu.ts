@@ -41,6 +41,9 @@ async function timeCreate(label: string, store: string, variant: 'engine' | 'bas
     console.log(`qemu create, ${label}, ${variant} image, --engine-install ${install}: ${(wallMs / 1000).toFixed(1)} s wall`);
     for (const note of imageCacheNotes(stderr)) console.log(`  (${note})`);
     printPhases(result.timings);
+    // Whether dockerd was restarted, started or left alone, as provisioning logged it.
+    const log = await fs.readFile(path.join(store, 'machines', name, 'provision.log'), 'utf8').catch(() => '');
+    for (const line of log.split('\n').filter((l) => /engine: (restarted|started|unchanged)/.test(l))) console.log(`  provision.log: ${line.trim()}`);
     await run(process.execPath, [machineBin, 'rm', '-y', name], { env });
   } finally {
     await server.close();

@@ -9,7 +9,7 @@
 #   ENGINE_STAGING_DIR   folder holding ca.pem, server.pem, server-key.pem and 10-machine.conf
 #   ENGINE_RESTART       1 to restart even when no file changed (install-engine.sh changed packages)
 #   ENGINE_WAIT_SECONDS  how long to wait for the port after a restart (default 120)
-# Prints ::engine restarted or ::engine unchanged.
+# Prints ::engine restarted, ::engine started (files in place, dockerd was not running) or ::engine unchanged.
 # The login user that ran sudo (SUDO_USER) joins the docker group, so `machine proxy` can reach
 # /var/run/docker.sock over SSH's direct-streamlocal channel, which cannot go through sudo.
 set -eu
@@ -56,9 +56,19 @@ main() {
   fi
   install_if_changed "$staging/10-machine.conf" "$DROP_IN_DIR/10-machine.conf" 0644
 
-  if [ "$files_changed" = 0 ] && [ "${ENGINE_RESTART:-0}" != 1 ] && ! needs_daemon_reload && systemctl is-active --quiet docker.service; then
-    log "engine: unchanged"
-    mark engine unchanged
+  if [ "$files_changed" = 0 ] && [ "${ENGINE_RESTART:-0}" != 1 ] && ! needs_daemon_reload; then
+    if systemctl is-active --quiet docker.service; then
+      log "engine: unchanged"
+      mark engine unchanged
+    else
+      # Configured already (a machine whose seed put these files in place at boot) but not running yet:
+      # start joins a start the boot may have under way, where restart would run dockerd's start twice.
+      phase start-engine
+      systemctl reset-failed docker.service 2>/dev/null || true
+      systemctl start docker.service || fail_with_journal "dockerd did not start"
+      log "engine: started"
+      mark engine started
+    fi
   else
     phase restart-engine
     systemctl daemon-reload

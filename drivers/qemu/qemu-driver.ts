@@ -19,7 +19,7 @@ import { isOurProcess, procStat, readPidfile, signal, waitForExit, type ProcessI
 import { qmpCommand, stateFromRunStatus } from './qmp';
 import { type Accelerator, type HostFacts, accelProblem, buildQemuArgs, defaultBinary, resolveAccel } from './qemu-args';
 import { serialLogTail } from './serial-log';
-import { GUEST_ENGINE_PORT } from './guest';
+import { GUEST_ENGINE_PORT, USER_NETWORK_GUEST_ADDRESS } from './guest';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -127,12 +127,16 @@ export class QemuDriver implements Driver {
       await createOverlay(qemuImgFor(this.binary), image.path, this.files.disk, this.config.diskSize);
     }
 
+    // From a provisioned image, the guest writes the engine's files at first boot, so dockerd starts
+    // there configured; the guest's own address on QEMU's user network goes into its certificate too.
+    const bootFiles = provisioned?.path ? await ctx.engineBootFiles?.({ provisionedImage: provisioned.key, guestAddresses: [LOOPBACK, USER_NETWORK_GUEST_ADDRESS] }) : undefined;
     await ctx.journal({ kind: 'qemu-seed', id: path.basename(this.files.seed) });
     await writeSeedIso(this.env.machineDir, {
       instanceId: `${this.env.machineName}-${randomBytes(6).toString('hex')}`,
       hostname: this.env.machineName,
       user: this.config.sshUser,
       sshPublicKey: ctx.sshPublicKey,
+      ...(bootFiles ? { bootFiles } : {}),
     });
     throwIfCreateInterrupted(ctx.signal);
 

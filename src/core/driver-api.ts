@@ -11,6 +11,7 @@
 export const DRIVER_API_VERSION = 1;
 
 export type {
+  BootFile,
   CreateContext,
   CreateResult,
   Driver,

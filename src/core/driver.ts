@@ -82,6 +82,21 @@ export interface CreateContext {
    * base image's digest to make the cache key, and boots from the provisioned image when there is one.
    */
   provisioningRecipe?: string;
+  /**
+   * Set alongside `provisioningRecipe`. A driver booting a machine from a provisioned image asks for
+   * the engine's per-machine files (its certificates and dockerd drop-in) and has the guest write them
+   * at its first boot, before dockerd starts: dockerd then starts once, already configured, instead of
+   * starting at provisioning. `guestAddresses` are the addresses clients may use (they go into the
+   * server certificate). Answers undefined when the image cannot take them (a provision then does it).
+   */
+  engineBootFiles?(request: { provisionedImage: string; guestAddresses: string[] }): Promise<BootFile[] | undefined>;
+}
+
+/** A file a guest writes at its first boot: absolute path inside the guest, content and mode. */
+export interface BootFile {
+  path: string;
+  content: string;
+  mode: number;
 }
 
 export interface CreateResult {

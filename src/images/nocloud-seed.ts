@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OperationError } from '../core/errors';
+import type { BootFile } from '../core/driver';
 import { buildIso } from './iso9660';
+import { shellQuote } from '../util/shell-quote';
 
 /**
  * The cloud-init NoCloud seed: two small files on a volume labelled `cidata`, which cloud-init finds
@@ -16,6 +18,13 @@ export interface SeedOptions {
   sshPublicKey: string;
   /** Shell lines cloud-init runs once, late in the first boot (each as `sh -c LINE`). */
   runcmd?: readonly string[];
+  /**
+   * Files written early in the first boot, before systemd starts ordinary services (cloud-init's
+   * network stage runs before sysinit.target), followed by a `systemctl daemon-reload` so unit
+   * drop-ins among them count. Once per instance: a later boot must not put back files that have been
+   * replaced since (regenerated certificates).
+   */
+  bootFiles?: readonly BootFile[];
 }
 
 /** JSON strings are valid YAML scalars: user input can never change the document's structure. */
@@ -34,9 +43,33 @@ export function renderUserData(options: SeedOptions): string {
     'ssh_pwauth: false',
     'preserve_hostname: false',
     `hostname: ${yaml(options.hostname)}`,
+    ...(options.bootFiles && options.bootFiles.length > 0 ? ['bootcmd:', `  - [ cloud-init-per, instance, machine-boot-files, sh, -c, ${yaml(bootFilesScript(options.bootFiles))} ]`] : []),
     ...(options.runcmd && options.runcmd.length > 0 ? ['runcmd:', ...options.runcmd.map((line) => `  - [ sh, -c, ${yaml(line)} ]`)] : []),
     '',
   ].join('\n');
+}
+
+/**
+ * One shell script writing every file: each lands under a temporary name with its mode and is renamed
+ * into place, so dockerd never reads half a certificate. Contents travel as base64, so no byte of them
+ * reaches the shell.
+ */
+export function bootFilesScript(files: readonly BootFile[]): string {
+  // umask first: the server key must never exist readable by others, not even before its chmod.
+  const lines = ['set -eu', 'umask 077'];
+  for (const file of files) {
+    if (!path.posix.isAbsolute(file.path)) throw new OperationError('SEED_FAILED', `a boot file's path must be absolute, not ${file.path}`);
+    const target = shellQuote(file.path);
+    const temp = shellQuote(`${file.path}.machine-new`);
+    lines.push(
+      `mkdir -p ${shellQuote(path.posix.dirname(file.path))}`,
+      `printf %s ${shellQuote(Buffer.from(file.content).toString('base64'))} | base64 -d > ${temp}`,
+      `chmod ${(file.mode & 0o7777).toString(8)} ${temp}`,
+      `mv -f ${temp} ${target}`,
+    );
+  }
+  lines.push('systemctl daemon-reload');
+  return lines.join('\n');
 }
 
 export function renderMetaData(options: SeedOptions): string {

@@ -47,6 +47,18 @@ export const STAGED = {
   repoKey: 'engine-repo-key.asc',
 } as const;
 
+/**
+ * Where configure-engine.sh installs the staged engine files on the host. A machine booting from a
+ * provisioned image gets the same files at first boot (the seed writes them), so that provisioning
+ * then finds them in place and leaves dockerd running.
+ */
+export const ENGINE_HOST_FILES = {
+  caCert: '/etc/docker/ca.pem',
+  serverCert: '/etc/docker/server.pem',
+  serverKey: '/etc/docker/server-key.pem',
+  dropIn: '/etc/systemd/system/docker.service.d/10-machine.conf',
+} as const;
+
 /** Files that exist before any script runs: the scripts, the TLS material and the repository key. */
 export function stagedFiles(input: ProvisionInput, scripts: ScriptFile[], repoKey: RepositoryKey | undefined): StagedFile[] {
   const files: StagedFile[] = scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 }));

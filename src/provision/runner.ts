@@ -29,7 +29,7 @@ export interface ProvisionEvents {
 
 export interface ProvisionResult {
   os: OsRelease;
-  /** dockerd was restarted (something changed); false when re-provisioning found everything in place. */
+  /** dockerd was (re)started on this configuration; false when re-provisioning found it all in place and running. */
   engineChanged: boolean;
   dockerdPath: string;
 }
@@ -74,7 +74,7 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
     const configure = configureEngineRun(input, stagingDir, dockerdPath, packagesChanged);
     await upload(session, stagingDir, [configure.dropIn]);
     const configured = await runner.run(configure.run);
-    return { os, engineChanged: configured.has('engine', 'restarted'), dockerdPath };
+    return { os, engineChanged: configured.has('engine', 'restarted') || configured.has('engine', 'started'), dockerdPath };
   } catch (err) {
     throw err instanceof MachineError ? err : stepFailed('provision', errorMessage(err), [], err);
   } finally {

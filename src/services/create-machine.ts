@@ -99,7 +99,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       signal: request.signal,
       exposeEnginePort: request.engine.transport !== 'ssh',
       ...(sshPublicKey ? { sshPublicKey } : {}),
-      ...(imageCache ? { provisioningRecipe: imageCache.recipe.hash } : {}),
+      ...(imageCache ? { provisioningRecipe: imageCache.recipe.hash, engineBootFiles: (r) => imageCache.engineBootFiles(r) } : {}),
     };
     const created = await step('create host', () => driver.create(ctx));
     await imageCache?.created(created);
@@ -126,7 +126,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
     const closeOnAbort = () => void session.close().catch(() => undefined);
     request.signal.addEventListener('abort', closeOnAbort, { once: true });
     try {
-      await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: false, extraAddresses: created.addresses ?? [], ...imageCache?.provisionOptions() }));
+      await step('provision', () => provisionMachine(app, record, session, progress, { reuseServerCert: imageCache?.serverCertificateIssued ?? false, extraAddresses: created.addresses ?? [], ...imageCache?.provisionOptions() }));
     } finally {
       request.signal.removeEventListener('abort', closeOnAbort);
       await session.close();

@@ -71,30 +71,35 @@ async function ensureServerCertificate(
   progress: Progress,
   options: { reuseServerCert: boolean; extraAddresses?: string[] },
 ): Promise<string[]> {
+  const reported = await hostAddresses(session);
+  const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
+  await ensureServerCertificateFor(app, record, names, options.reuseServerCert, progress);
+  return names;
+}
+
+/**
+ * Puts the CA and client material in the machine folder and a server certificate for `names` beside
+ * them: the current one when `reuse` is asked and it still covers every name, else a new one.
+ */
+export async function ensureServerCertificateFor(app: MachineApp, record: MachineRecord, names: string[], reuse: boolean, progress: Progress): Promise<void> {
   // Lazy: src/tls brings the X.509 library, which only the commands that reach this step should load.
   const tls = await import('../tls');
   const { layout } = app;
-  const reported = await hostAddresses(session);
-  const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
   await tls.copyClientMaterialToMachine(layout, record.name);
   const current = await readIfExists(layout.machineFile(record.name, 'server.pem'));
   const currentKey = await readIfExists(layout.machineFile(record.name, 'server-key.pem'));
   const stillGood =
-    options.reuseServerCert &&
-    current !== undefined &&
-    currentKey !== undefined &&
-    keyMatches(current, currentKey) &&
-    names.every((n) => tls.certificateCovers(current, n));
+    reuse && current !== undefined && currentKey !== undefined && keyMatches(current, currentKey) && names.every((n) => tls.certificateCovers(current, n));
   if (!stillGood) {
     const ca = await tls.loadCa(layout);
     const pair = await tls.issueServerCert(ca, { keyType: record.tls.keyType, machineName: record.name, sans: names });
     await tls.writeServerCertificate(layout, record.name, pair);
     progress.note('provision', `server certificate issued for ${names.join(', ')}`);
   }
-  return names;
 }
 
-async function readServerTls(layout: StoreLayout, name: string): Promise<{ certPem: string; keyPem: string; caCertPem: string }> {
+/** The server certificate, its key and the CA, as the machine folder has them. */
+export async function readServerTls(layout: StoreLayout, name: string): Promise<{ certPem: string; keyPem: string; caCertPem: string }> {
   const [certPem, keyPem, caCertPem] = await Promise.all(
     (['server.pem', 'server-key.pem', 'ca.pem'] as const).map((file) => readRequired(layout, layout.machineFile(name, file))),
   );

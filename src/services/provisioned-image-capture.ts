@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import type { CreateContext, CreateResult, Driver } from '../core/driver';
+import type { BootFile, CreateContext, CreateResult, Driver } from '../core/driver';
 import { errorMessage } from '../core/errors';
 import type { MachineRecord } from '../core/machine-record';
 import { ProvisionedImages } from '../images/provisioned-images';
@@ -7,6 +7,7 @@ import { provisioningRecipe } from '../provision/recipe';
 import { sealHostForImage } from '../provision/runner';
 import type { MachineApp } from './app';
 import type { CreateRequest } from './create-machine';
+import { engineBootFiles } from './engine-boot-files';
 import type { Progress } from './progress';
 import { provisionMachine } from './provision-machine';
 import { sshOptionsFor, withSession } from './ssh-access';
@@ -31,6 +32,8 @@ export class ImageCacheForCreate {
   private captured = false;
   /** Where dockerd is in the image this machine boots from (from the cache entry, or from the seal). */
   private dockerdPath?: string;
+  /** The driver took the engine's files for the guest's first boot, with a server certificate issued for them. */
+  private bootFilesGiven = false;
 
   private constructor(
     private readonly app: MachineApp,
@@ -44,6 +47,24 @@ export class ImageCacheForCreate {
     if (!request.driver.provisionedImages || request.imageCache === false) return undefined;
     const repoKey = request.engineRepoKeyFile ? await fs.readFile(request.engineRepoKeyFile, 'utf8') : undefined;
     return new ImageCacheForCreate(app, request, progress, await provisioningRecipe(request.engine, repoKey));
+  }
+
+  /**
+   * `CreateContext.engineBootFiles`: the engine's files for a machine booting from a cached image, so
+   * that its dockerd starts configured at boot. Undefined for an image whose entry does not say where
+   * dockerd is (provisioning then configures it as on any host).
+   */
+  async engineBootFiles(request: { provisionedImage: string; guestAddresses: string[] }): Promise<BootFile[] | undefined> {
+    const entry = await new ProvisionedImages(this.app.layout.root).find(request.provisionedImage);
+    if (!entry?.dockerdPath) return undefined;
+    const files = await engineBootFiles(this.app, this.request.name, { guestAddresses: request.guestAddresses, dockerdPath: entry.dockerdPath }, this.progress);
+    this.bootFilesGiven = true;
+    return files;
+  }
+
+  /** Create's provisioning may keep the server certificate when it was issued in this create, for the boot files. */
+  get serverCertificateIssued(): boolean {
+    return this.bootFilesGiven;
   }
 
   /** What the driver answered: a hit is said out loud; a miss may be captured after provisioning. */

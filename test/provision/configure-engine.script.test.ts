@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { renderDockerdDropIn } from '../../src/provision/dockerd-config';
+import { ENGINE_HOST_FILES } from '../../src/provision/plan';
 import { describeWhen } from '../helpers/prerequisite';
 import { SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
 
@@ -20,8 +21,9 @@ case "$1" in
   show) echo no ;;
   is-active) [ -f "$WORK/listener.pid" ] && kill -0 "$(cat "$WORK/listener.pid")" 2>/dev/null ;;
   is-failed) exit 1 ;;
-  restart)
+  start|restart)
     [ -z "\${FAIL_RESTART:-}" ] || exit 1
+    if [ "$1" = start ] && [ -f "$WORK/listener.pid" ] && kill -0 "$(cat "$WORK/listener.pid")" 2>/dev/null; then exit 0; fi
     [ ! -f "$WORK/listener.pid" ] || kill "$(cat "$WORK/listener.pid")" 2>/dev/null || true
     if [ "\${ENGINE_TRANSPORT:-tls}" = ssh ]; then
       node -e "require('net').createServer().listen('/var/run/docker.sock')" >/dev/null 2>&1 &
@@ -53,7 +55,9 @@ describeReal('configure-engine.sh', () => {
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
   function run(steps: string, env: Record<string, string> = {}) {
-    const setup = 'mkdir -p /run/systemd/system';
+    // /etc is an overlay of this machine's: a docker.io or dockerd of its own (the fleet tests run one)
+    // leaves a docker group and /etc/docker/key.json there, which a fresh host has not.
+    const setup = 'mkdir -p /run/systemd/system && rm -rf /etc/docker && { groupdel docker 2>/dev/null || true; }';
     const body = `${steps}; status=$?; [ ! -f "$WORK/listener.pid" ] || kill "$(cat "$WORK/listener.pid")" 2>/dev/null; exit $status`;
     return runInSandbox(work, setup, ['sh', '-c', body], {
       PATH: `${path.join(work, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
@@ -103,6 +107,29 @@ describeReal('configure-engine.sh', () => {
     expect(result.stdout).toContain('engine: listening on /var/run/docker.sock only (reached through SSH)');
     expect(result.stdout).toContain('=== certs \n');
     expect(result.stdout).toContain('=== listening 0\n');
+  });
+
+  it('starts, not restarts, a dockerd that is down when its files are already in place (configured at boot)', () => {
+    const result = run(
+      [
+        'sh "$SCRIPT" >/dev/null',
+        'kill "$(cat "$WORK/listener.pid")" && rm "$WORK/listener.pid"',
+        ': > "$WORK/systemctl.log"',
+        'sh "$SCRIPT"',
+        'echo "=== calls $(grep -Eo "systemctl (start|restart) docker.service" "$WORK/systemctl.log" | tr "\\n" ,)"',
+      ].join(' && '),
+    );
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toContain('::phase start-engine\nengine: started\n::engine started\nengine: listening on tcp port 2376 with TLS\n');
+    expect(result.stdout).toContain('=== calls systemctl start docker.service,\n');
+  });
+
+  it('installs each staged file where ENGINE_HOST_FILES says (what a provisioned image\'s seed writes at boot)', () => {
+    const paths = [ENGINE_HOST_FILES.caCert, ENGINE_HOST_FILES.serverCert, ENGINE_HOST_FILES.serverKey, ENGINE_HOST_FILES.dropIn];
+    const result = run(`sh "$SCRIPT" >/dev/null && for f in ${paths.join(' ')}; do echo "=== $f"; cat "$f"; done`);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const staged = ['ca.pem', 'server.pem', 'server-key.pem', '10-machine.conf'].map((f) => readFileSync(path.join(staging, f), 'utf8'));
+    expect(result.stdout).toBe(paths.map((p, i) => `=== ${p}\n${staged[i]}`).join(''));
   });
 
   it('restarts when asked even if no file changed (packages were installed)', () => {

@@ -107,7 +107,10 @@ describeReal('install-engine.sh', () => {
 
   it('with none, requires an existing dockerd', () => {
     rmSync(path.join(work, 'bin/dockerd'));
-    const result = runInSandbox(work, '', ['sh', SCRIPT], { PATH: `${path.join(work, 'bin')}:/usr/bin:/bin`, WORK: work, ENGINE_INSTALL: 'none' });
+    // The script looks in /usr/sbin too, where this machine may have a dockerd of its own (the fleet
+    // tests run one): an overlay hides it inside the sandbox.
+    const hideHostDockerd = 'mkdir -p "$work/sbin-upper" "$work/sbin-work" && mount -t overlay overlay -o "lowerdir=/usr/sbin,upperdir=$work/sbin-upper,workdir=$work/sbin-work" /usr/sbin && rm -f /usr/sbin/dockerd';
+    const result = runInSandbox(work, hideHostDockerd, ['sh', SCRIPT], { PATH: `${path.join(work, 'bin')}:/usr/bin:/bin`, WORK: work, ENGINE_INSTALL: 'none' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('error: --engine-install none, but there is no dockerd on this host');
   });
