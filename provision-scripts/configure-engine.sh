@@ -46,6 +46,9 @@ main() {
     die "there is no docker.service unit on this host; the engine must be installed as a systemd service"
   refuse_daemon_json_conflicts
 
+  # Before dockerd (re)starts, not after: one thing less on the way to an engine that answers.
+  login_user_joins_docker_group
+
   files_changed=0
   mkdir -p /etc/docker "$DROP_IN_DIR"
   chmod 0755 /etc/docker
@@ -82,7 +85,6 @@ main() {
   # when it is not enabled yet.
   systemctl is-enabled --quiet docker.service 2>/dev/null || systemctl enable --quiet docker.service
   if [ "$transport" = tls ]; then wait_for_port; else wait_for_socket; fi
-  login_user_joins_docker_group
 }
 
 login_user_joins_docker_group() {

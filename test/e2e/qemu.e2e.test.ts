@@ -95,6 +95,13 @@ describe('qemu driver on this machine', () => {
     expect(server.imageRequests()).toBe(1);
     expect(created.stderr).toMatch(/booted from provisioned image [0-9a-f]{16} \(image cache\)/);
     expect(created.stderr).not.toMatch(/seal image/);
+    // The seed wrote the engine's files at first boot: dockerd started there, configured, and
+    // provisioning found it running or joined its start, never restarting it.
+    const provisionLog = await fs.readFile(path.join(store, 'machines', 'q2', 'provision.log'), 'utf8');
+    expect(provisionLog).toMatch(/^\[[ 0-9.]+s\] engine: (unchanged|started)$/m);
+    expect(provisionLog).not.toMatch(/engine: restarted/);
+    // One server certificate, issued for the seed and kept by provisioning.
+    expect(created.stderr.match(/server certificate issued/g)).toHaveLength(1);
     const [first, second] = await Promise.all([identityOf('q1'), identityOf('q2')]);
     expect(first.hostname).toBe('q1');
     expect(second.hostname).toBe('q2');
