@@ -49,6 +49,11 @@ export interface Driver {
    * waits for SSH and does the per-machine provisioning, exactly as for a machine made from the cache.
    */
   captureProvisionedImage?(key: string, ctx: CreateContext): Promise<void>;
+  /**
+   * The machine's address on the network it shares with its peers (a cloud's private address, a local
+   * VM's cluster network), which a swarm node advertises. Undefined when it has none besides `ip()`.
+   */
+  clusterAddress?(): Promise<string | undefined>;
 }
 
 /**

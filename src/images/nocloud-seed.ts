@@ -16,6 +16,8 @@ export interface SeedOptions {
   sshPublicKey: string;
   /** Shell lines cloud-init runs once, late in the first boot (each as `sh -c LINE`). */
   runcmd?: readonly string[];
+  /** Shell lines cloud-init runs at every boot, early in its network stage (before sshd starts). */
+  bootcmd?: readonly string[];
 }
 
 /** JSON strings are valid YAML scalars: user input can never change the document's structure. */
@@ -34,6 +36,7 @@ export function renderUserData(options: SeedOptions): string {
     'ssh_pwauth: false',
     'preserve_hostname: false',
     `hostname: ${yaml(options.hostname)}`,
+    ...(options.bootcmd && options.bootcmd.length > 0 ? ['bootcmd:', ...options.bootcmd.map((line) => `  - [ sh, -c, ${yaml(line)} ]`)] : []),
     ...(options.runcmd && options.runcmd.length > 0 ? ['runcmd:', ...options.runcmd.map((line) => `  - [ sh, -c, ${yaml(line)} ]`)] : []),
     '',
   ].join('\n');

@@ -54,3 +54,9 @@ describe('NoCloud seed', () => {
     }
   });
 });
+
+test('bootcmd lines run at every boot, quoted as runcmd lines are', () => {
+  const text = renderUserData({ instanceId: 'i', hostname: 'h', user: 'u', sshPublicKey: 'ssh-ed25519 AAA', bootcmd: ['printf "a\\n" > /x'] });
+  expect(text).toMatch(/^bootcmd:\n {2}- \[ sh, -c, "printf \\"a\\\\n\\" > \/x" \]$/m);
+  expect(renderUserData({ instanceId: 'i', hostname: 'h', user: 'u', sshPublicKey: 'k' })).not.toMatch(/bootcmd/);
+});
