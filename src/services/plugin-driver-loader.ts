@@ -122,6 +122,8 @@ function guardedDriver(driver: Driver, plugin: PluginOrigin): Driver {
   };
   const hostKeys = driver.hostKeyFingerprints;
   const clusterAddress = driver.clusterAddress;
+  const openPorts = driver.openSwarmPorts;
+  const closePorts = driver.closeSwarmPorts;
   return {
     name: driver.name,
     ...(driver.statePollIntervalMs !== undefined ? { statePollIntervalMs: driver.statePollIntervalMs } : {}),
@@ -135,5 +137,7 @@ function guardedDriver(driver: Driver, plugin: PluginOrigin): Driver {
     ...optional('diagnose'),
     ...(typeof hostKeys === 'function' ? { hostKeyFingerprints: (signal: AbortSignal) => call(() => hostKeys.call(driver, signal)) } : {}),
     ...(typeof clusterAddress === 'function' ? { clusterAddress: () => call(() => clusterAddress.call(driver)) } : {}),
+    ...(typeof openPorts === 'function' ? { openSwarmPorts: () => call(() => openPorts.call(driver)) } : {}),
+    ...(typeof closePorts === 'function' ? { closeSwarmPorts: () => call(() => closePorts.call(driver)) } : {}),
   };
 }

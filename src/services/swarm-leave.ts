@@ -4,7 +4,7 @@ import type { MachineRecord } from '../core/machine-record';
 import { pollUntil } from '../util/wait';
 import { withEngineTarget } from './engine-access';
 import { type SwarmNode, leaveSwarm, listNodes, removeNode, runningTasksOn, swarmInfo, updateNode } from './swarm-api';
-import { memberRecord, withReachableManager } from './swarm-members';
+import { memberRecord, membersOf, withReachableManager } from './swarm-members';
 
 /**
  * Taking a machine out of its swarm the way an operator would: drain it (its tasks start elsewhere),
@@ -91,6 +91,11 @@ export async function leaveSwarmOf(app: MachineApp, name: string, options: Leave
     );
   }
   await app.store.update(name, (r) => delete r.swarm);
+  // The last member out closes the swarm ports its driver opened (a cloud firewall's group rules).
+  if ((await membersOf(app, clusterId)).length === 0) {
+    const closed = await app.driverFor(record).then((d) => d.closeSwarmPorts?.() ?? []).catch((err: unknown) => [`could not close the swarm ports: ${errorMessage(err)}`]);
+    notes.push(...closed);
+  }
   return { name, notes, ms: Date.now() - started };
 }
 

@@ -20,6 +20,8 @@ export interface SwarmMemberOutcome {
   advertiseAddr: string;
   /** Wall time of the engine calls for this machine. */
   ms: number;
+  /** What the driver did about the swarm ports (a cloud firewall's rules), if anything. */
+  notes: string[];
 }
 
 export interface InitOptions {
@@ -32,6 +34,7 @@ export async function initSwarmOn(app: MachineApp, name: string, options: InitOp
   const record = await app.record(name);
   if (record.swarm) throw new UsageError(`machine "${name}" is already a ${record.swarm.role} of swarm ${record.swarm.clusterId}`, [`leave it first: machine swarm leave ${name}`]);
   const advertiseAddr = await advertiseAddressOf(app, record, options.advertiseAddr);
+  const notes = await openSwarmPorts(app, record);
   const membership = await withEngineTarget(app, record, async (target) => {
     await assertNotInSwarm(target, name);
     const nodeId = await initSwarm(target, { advertiseAddr, ...(options.defaultAddrPool ? { defaultAddrPool: options.defaultAddrPool } : {}) });
@@ -40,7 +43,7 @@ export async function initSwarmOn(app: MachineApp, name: string, options: InitOp
     return { role: 'manager' as const, clusterId: info.clusterId, nodeId: nodeId || info.nodeId };
   });
   await app.store.update(name, (r) => (r.swarm = membership));
-  return { name, ...membership, advertiseAddr, ms: Date.now() - started };
+  return { name, ...membership, advertiseAddr, ms: Date.now() - started, notes };
 }
 
 export interface JoinOptions {
@@ -72,6 +75,7 @@ export async function joinSwarmOn(app: MachineApp, names: readonly string[], opt
 async function joinOne(app: MachineApp, record: MachineRecord, clusterId: string, options: JoinOptions): Promise<SwarmMemberOutcome> {
   const started = Date.now();
   const advertiseAddr = await advertiseAddressOf(app, record);
+  const notes = await openSwarmPorts(app, record);
   const { token, remoteAddrs } = await withReachableManager(
     app,
     clusterId,
@@ -91,7 +95,13 @@ async function joinOne(app: MachineApp, record: MachineRecord, clusterId: string
     return { role: options.role, clusterId, nodeId: info.nodeId };
   });
   await app.store.update(record.name, (r) => (r.swarm = membership));
-  return { name: record.name, ...membership, advertiseAddr, ms: Date.now() - started };
+  return { name: record.name, ...membership, advertiseAddr, ms: Date.now() - started, notes };
+}
+
+/** Before the engine is asked: its peers must be let through the driver's firewall first. */
+async function openSwarmPorts(app: MachineApp, record: MachineRecord): Promise<string[]> {
+  const driver = await app.driverFor(record);
+  return (await driver.openSwarmPorts?.()) ?? [];
 }
 
 async function assertNotInSwarm(target: EngineTarget, name: string): Promise<void> {

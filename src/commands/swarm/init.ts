@@ -20,6 +20,7 @@ export default class SwarmInit extends MachineCommand<typeof SwarmInit> {
       ...(flags['advertise-addr'] ? { advertiseAddr: flags['advertise-addr'] } : {}),
       ...(flags['default-addr-pool'] ? { defaultAddrPool: flags['default-addr-pool'] } : {}),
     });
+    for (const note of outcome.notes) this.log(`${outcome.name}: ${note}`);
     this.log(`"${outcome.name}" manages swarm ${outcome.clusterId} at ${outcome.advertiseAddr} (${(outcome.ms / 1000).toFixed(1)}s).`);
     this.log(this.hint(`Add nodes with \`${this.config.bin} swarm join NAME... --manager ${outcome.name}\`.`));
     return outcome;

@@ -18,7 +18,7 @@ export default class SwarmJoin extends MachineCommand<typeof SwarmJoin> {
     return joinSwarmOn(this.app, this.positionals, {
       manager: flags.manager,
       role: flags.role === 'manager' ? 'manager' : 'worker',
-      onJoined: (o) => this.log(`"${o.name}" joined swarm ${o.clusterId.slice(0, 12)} as a ${o.role} at ${o.advertiseAddr} (${(o.ms / 1000).toFixed(1)}s).`),
+      onJoined: (o) => this.log(`${o.notes.map((n) => `${o.name}: ${n}\n`).join('')}"${o.name}" joined swarm ${o.clusterId.slice(0, 12)} as a ${o.role} at ${o.advertiseAddr} (${(o.ms / 1000).toFixed(1)}s).`),
     });
   }
 }
