@@ -6,6 +6,7 @@ import { removeMachine } from '../../src/services/remove-machine';
 import { initSwarmOn, joinSwarmOn } from '../../src/services/swarm';
 import { leaveSwarmOf } from '../../src/services/swarm-leave';
 import { listSwarm, reachableManagerName } from '../../src/services/swarm-list';
+import { assertCanJoinAtCreate, swarmAtCreate } from '../../src/services/swarm-create';
 import { makeTempDir } from '../helpers/tmp-store';
 import { rejectionOf } from '../helpers/rejection';
 import { FakeSwarm, MANAGER_TOKEN, WORKER_TOKEN } from './fakes/fake-swarm';
@@ -176,5 +177,17 @@ describe('swarm services', () => {
     expect(removed.notes.join('\n')).toMatch(/swarm: could not reach its engine to leave/);
     expect(swarm.nodeOf('w2')).toBeUndefined();
     expect(await app.store.exists('w2')).toBe(false);
+  });
+
+  it('create --swarm-manager / --swarm-join: the manager is checked before anything is made; a failed step keeps the machine and says how to finish', async () => {
+    expect(await rejectionOf(assertCanJoinAtCreate(app, 'm1'), MachineError)).toMatchObject({ code: 'USAGE', message: '--swarm-join m1: "m1" is not a swarm manager' });
+    expect(await swarmAtCreate(app, 'm1', { init: true })).toMatchObject({ role: 'manager', clusterId: swarm.clusterId });
+    await assertCanJoinAtCreate(app, 'm1');
+    expect(await swarmAtCreate(app, 'w1', { join: 'm1' })).toMatchObject({ name: 'w1', role: 'worker' });
+    await swarm.stopEngine('w2');
+    const failed = await rejectionOf(swarmAtCreate(app, 'w2', { join: 'm1' }), MachineError);
+    expect(failed).toMatchObject({ code: 'SWARM_AT_CREATE_FAILED', suggestions: ['finish it with `machine swarm join w2 --manager m1`'] });
+    expect(failed.message).toMatch(/^machine "w2" was created, but its swarm step failed: /);
+    expect((await app.store.load('w2')).swarm).toBeUndefined();
   });
 });
