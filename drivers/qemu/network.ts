@@ -139,13 +139,22 @@ async function writeNetworks(storePath: string, networks: NetworksFile): Promise
  * its address: a systemd-networkd file matching that MAC (Debian and Ubuntu cloud images run networkd;
  * the file sorts before a catch-all DHCP one), then networkd restarted through systemd's private socket
  * (D-Bus is not up yet). Where networkd does not run, the address is set directly with ip(8).
+ *
+ * A second file leaves docker's own links to docker: a catch-all `[Match] Type=ether` network (as on the
+ * test image) also matches the host side of docker's veth pairs, and networkd then takes them off their
+ * bridge (it sets the master a .network file names, none here), so docker_gwbridge loses its ports and
+ * the swarm routing mesh answers "no route to host".
  */
+/** A printf format: each backslash-n in it is a line break. */
+const DOCKER_LINKS_UNIT = '[Match]\\nName=veth* docker* br-*\\n\\n[Link]\\nUnmanaged=yes\\n';
+
 export function guestAddressScript(mac: string, lease: Pick<NetworkLease, 'address' | 'prefixLength'>): string {
   const cidr = `${lease.address}/${lease.prefixLength}`;
   const unit = `[Match]\\nMACAddress=${mac}\\n\\n[Network]\\nAddress=${cidr}\\nLinkLocalAddressing=no\\n`;
   return [
     'mkdir -p /etc/systemd/network',
     `printf '${unit}' > /etc/systemd/network/10-machine-cluster.network`,
+    `printf '${DOCKER_LINKS_UNIT}' > /etc/systemd/network/05-machine-docker-links.network`,
     'if systemctl is-enabled --quiet systemd-networkd.service 2>/dev/null; then systemctl restart systemd-networkd.service;',
     `else dev=$(ip -o link | awk -v m=${mac} '$0 ~ m {sub(":", "", $2); print $2; exit}'); [ -n "$dev" ] && ip link set "$dev" up && ip addr replace ${cidr} dev "$dev"; fi`,
   ].join('\n');

@@ -62,9 +62,12 @@ describe('QEMU local networks', () => {
     const script = guestAddressScript(mac, { address: '192.168.150.7', prefixLength: 24 });
     // Run its file-writing line for real, into a scratch folder instead of /etc.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'qemu-net-guest-'));
-    const writeLine = script.split('\n').find((l) => l.startsWith('printf'))?.replace('/etc/systemd/network', dir);
-    execFileSync('sh', ['-c', writeLine ?? 'false']);
+    const writeLines = script.split('\n').filter((l) => l.startsWith('printf')).map((l) => l.replace('/etc/systemd/network', dir));
+    expect(writeLines).toHaveLength(2);
+    for (const line of writeLines) execFileSync('sh', ['-c', line]);
     expect(await fs.readFile(path.join(dir, '10-machine-cluster.network'), 'utf8')).toBe(`[Match]\nMACAddress=${mac}\n\n[Network]\nAddress=192.168.150.7/24\nLinkLocalAddressing=no\n`);
+    // Docker's veths and bridges stay docker's: sorted first, unmanaged.
+    expect(await fs.readFile(path.join(dir, '05-machine-docker-links.network'), 'utf8')).toBe('[Match]\nName=veth* docker* br-*\n\n[Link]\nUnmanaged=yes\n');
     await fs.rm(dir, { recursive: true });
     execFileSync('sh', ['-n', '-c', script]);
   });
