@@ -10,6 +10,7 @@ import { launchSpec } from './launch-spec';
 import { type Placement, resolvePlacement } from './pre-create';
 import { ensureSecurityGroup } from './security-group';
 import { removeSecurityGroup } from './security-group-removal';
+import { closeSwarmRules, openSwarmRules } from './swarm-rules';
 import { machineStateOf } from './state-map';
 import { machineTags } from './tags';
 
@@ -124,6 +125,24 @@ export class Ec2Driver implements Driver {
 
   async ip(): Promise<string> {
     return this.addressOf(await this.describe(this.requireInstanceId()));
+  }
+
+  /** The private address: swarm peers in one VPC talk over it, whatever the machine's own address is. */
+  async clusterAddress(): Promise<string | undefined> {
+    return (await this.describe(this.requireInstanceId())).privateIp;
+  }
+
+  async openSwarmPorts(): Promise<string[]> {
+    return openSwarmRules(this.ec2, this.config.securityGroup, this.requireVpcId());
+  }
+
+  async closeSwarmPorts(): Promise<string[]> {
+    return closeSwarmRules(this.ec2, this.config.securityGroup, this.requireVpcId());
+  }
+
+  private requireVpcId(): string {
+    if (!this.facts.vpcId) throw new OperationError('EC2_NO_VPC', `machine "${this.env.machineName}" has no VPC recorded (its create did not get that far)`);
+    return this.facts.vpcId;
   }
 
   async sshEndpoint(): Promise<SshEndpoint> {

@@ -25,7 +25,7 @@ export interface SecurityGroupInfo {
   groupName: string;
   vpcId: string;
   tags: Record<string, string>;
-  /** Ingress rules as `proto:port:cidr` strings, for comparing with the rules we want. */
+  /** Ingress rules as `proto:port:cidr` strings (`proto:port:sg-...` for a group source), for comparing with the rules we want. */
   ingress: string[];
 }
 
@@ -33,6 +33,14 @@ export interface IngressRule {
   protocol: 'tcp' | 'udp';
   port: number;
   cidr: string;
+  description: string;
+}
+
+/** A rule whose source is a security group (EC2's UserIdGroupPairs) instead of a CIDR. */
+export interface GroupIngressRule {
+  protocol: 'tcp' | 'udp';
+  port: number;
+  sourceGroupId: string;
   description: string;
 }
 
@@ -89,6 +97,10 @@ export interface Ec2Port {
   createSecurityGroup(name: string, description: string, vpcId: string, tags: ResourceTags): Promise<string>;
   /** Adds rules; a rule already there is not an error. */
   authorizeIngress(groupId: string, rules: IngressRule[]): Promise<void>;
+  /** Adds rules whose source is a group; a rule already there is not an error. */
+  authorizeGroupIngress(groupId: string, rules: GroupIngressRule[]): Promise<void>;
+  /** Removes such rules; a rule already gone is not an error. */
+  revokeGroupIngress(groupId: string, rules: GroupIngressRule[]): Promise<void>;
   /** Instances (other than terminated ones) whose network interfaces use the group. */
   securityGroupUsers(groupId: string): Promise<string[]>;
   /** 'in-use' when EC2 refuses because something still uses it; 'gone' when it did not exist. */

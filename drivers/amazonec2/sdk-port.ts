@@ -16,6 +16,7 @@ import {
   type Instance,
   type IpPermission,
   RebootInstancesCommand,
+  RevokeSecurityGroupIngressCommand,
   type ResourceType,
   RunInstancesCommand,
   type RunInstancesCommandInput,
@@ -36,7 +37,7 @@ import {
   waitUntilInstanceTerminated,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Config } from './config';
-import type { Ec2Port, ImageInfo, IngressRule, InstanceInfo, LaunchSpec, ResourceTags, SecurityGroupInfo, SubnetInfo, WaitTarget } from './ec2-port';
+import type { Ec2Port, GroupIngressRule, ImageInfo, IngressRule, InstanceInfo, LaunchSpec, ResourceTags, SecurityGroupInfo, SubnetInfo, WaitTarget } from './ec2-port';
 import { awsErrorCode, ec2Failure } from './sdk-errors';
 import { logEc2CallsForDebug } from './sdk-debug';
 import { isEc2InstanceState } from './state-map';
@@ -159,6 +160,20 @@ class SdkEc2Port implements Ec2Port {
     for (const rule of rules) {
       await this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [permission(rule)] })), ['InvalidPermission.Duplicate']);
     }
+  }
+
+  async authorizeGroupIngress(groupId: string, rules: GroupIngressRule[]): Promise<void> {
+    if (rules.length === 0) return;
+    const all = await this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: rules.map(groupPermission) })), ['InvalidPermission.Duplicate']);
+    if (all) return;
+    for (const rule of rules) {
+      await this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [groupPermission(rule)] })), ['InvalidPermission.Duplicate']);
+    }
+  }
+
+  async revokeGroupIngress(groupId: string, rules: GroupIngressRule[]): Promise<void> {
+    if (rules.length === 0) return;
+    await this.call('RevokeSecurityGroupIngress', () => this.client.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: rules.map(groupPermission) })), ['InvalidPermission.NotFound']);
   }
 
   async securityGroupUsers(groupId: string): Promise<string[]> {
@@ -320,10 +335,14 @@ function imageInfo(image: Image): ImageInfo {
   };
 }
 
+function groupPermission(rule: GroupIngressRule): IpPermission {
+  return { IpProtocol: rule.protocol, FromPort: rule.port, ToPort: rule.port, UserIdGroupPairs: [{ GroupId: rule.sourceGroupId, Description: rule.description }] };
+}
+
 function securityGroupInfo(group: SecurityGroup): SecurityGroupInfo {
   const ingress = (group.IpPermissions ?? []).flatMap((p) => {
     if (p.FromPort === undefined || p.FromPort !== p.ToPort) return [];
-    return (p.IpRanges ?? []).map((r) => `${p.IpProtocol}:${p.FromPort}:${r.CidrIp}`);
+    return [...(p.IpRanges ?? []).map((r) => `${p.IpProtocol}:${p.FromPort}:${r.CidrIp}`), ...(p.UserIdGroupPairs ?? []).map((g) => `${p.IpProtocol}:${p.FromPort}:${g.GroupId}`)];
   });
   return { groupId: group.GroupId ?? '', groupName: group.GroupName ?? '', vpcId: group.VpcId ?? '', tags: tagsOf(group.Tags), ingress };
 }

@@ -8,6 +8,7 @@ import { type StepContext, checkInterrupt, createNic, createPublicIp, ensureAvai
 import { type AzureFacts, factsFrom } from './facts';
 import { formatImageUrn } from './image-urn';
 import { type MachineResourceNames, resourceNames } from './names';
+import { closeSwarmNsgRules, openSwarmNsgRules } from './swarm-rules';
 import { type Placement, resolvePlacement } from './pre-create';
 import { removeResources } from './removal';
 import { machineStateOf } from './state-map';
@@ -141,6 +142,19 @@ export class AzureDriver implements Driver {
 
   async ip(): Promise<string> {
     return this.chooseAddress(await this.addresses());
+  }
+
+  /** The NIC's private address: swarm peers in one virtual network talk over it. */
+  async clusterAddress(): Promise<string | undefined> {
+    return (await this.addresses()).nic.privateIp;
+  }
+
+  async openSwarmPorts(): Promise<string[]> {
+    return openSwarmNsgRules(this.azure, this.config, this.facts.nsgName ?? this.names.nsg);
+  }
+
+  async closeSwarmPorts(): Promise<string[]> {
+    return closeSwarmNsgRules(this.azure, this.config, this.facts.nsgName ?? this.names.nsg);
   }
 
   async sshEndpoint(): Promise<SshEndpoint> {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { UsageError } from '../../src/core/errors';
 import { defaultImageUrl, isUrl } from '../../src/images/image-source';
 import { intFlag, stringFlag } from '../../src/util/flag-values';
+import { NETWORK_NAME_PATTERN } from './network-name';
 
 export const ACCELERATORS = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'] as const;
 export type AccelChoice = (typeof ACCELERATORS)[number];
@@ -23,6 +24,8 @@ export interface QemuConfig {
   /** QEMU system emulator; absent means the one for this host's architecture. */
   binary?: string;
   sshUser: string;
+  /** A named local network the machine joins with a second NIC (`--qemu-network`). */
+  network?: string;
 }
 
 export function qemuConfigFromFlags(flags: Record<string, unknown>, cwd: string = process.cwd()): QemuConfig {
@@ -54,6 +57,10 @@ export function qemuConfigFromFlags(flags: Record<string, unknown>, cwd: string 
   }
 
   const binary = stringFlag(flags, 'qemu-binary');
+  const network = stringFlag(flags, 'qemu-network');
+  if (network !== undefined && !NETWORK_NAME_PATTERN.test(network)) {
+    throw new UsageError(`--qemu-network must be 1-32 lower-case letters, digits and dashes, starting with a letter or digit, not "${network}"`);
+  }
   return {
     image,
     ...(imageSha256 ? { imageSha256 } : {}),
@@ -66,6 +73,7 @@ export function qemuConfigFromFlags(flags: Record<string, unknown>, cwd: string 
     accel: accel as AccelChoice,
     ...(binary ? { binary } : {}),
     sshUser: userFlag(flags),
+    ...(network ? { network } : {}),
   };
 }
 

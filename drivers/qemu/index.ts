@@ -23,6 +23,7 @@ export const qemuDriver: DriverDescriptor<QemuConfig> = {
     'qemu-disk-size': Flags.string({ helpGroup, env: 'QEMU_DISK_SIZE', description: 'disk size (e.g. 20G)', default: '20G' }),
     'qemu-accel': Flags.string({ helpGroup, env: 'QEMU_ACCEL', description: 'accelerator; auto picks what the host offers', options: [...ACCELERATORS], default: 'auto' }),
     'qemu-binary': Flags.string({ helpGroup, env: 'QEMU_BINARY', description: 'QEMU system emulator (default: qemu-system-x86_64 or qemu-system-aarch64 for this host)' }),
+    'qemu-network': Flags.string({ helpGroup, env: 'QEMU_NETWORK', description: 'a named local network shared with other QEMU machines (a second NIC with an address of its own; swarm nodes talk over it)' }),
     'qemu-ssh-user': Flags.string({ helpGroup, env: 'QEMU_SSH_USER', description: 'login user cloud-init creates (not "docker": engine packages create a group of that name, and cloud-init then cannot add the user)', default: 'machine' }),
   },
   generatesSshKey: () => true,
@@ -42,6 +43,7 @@ export const qemuDriver: DriverDescriptor<QemuConfig> = {
       accel: 'string',
       binary: 'string?',
       sshUser: 'string',
+      network: 'string?',
     }),
   async load() {
     const { QemuDriver } = await import('./qemu-driver');

@@ -68,6 +68,8 @@ export interface LaunchSpec {
   pidfile: string;
   qmpSocket: string;
   serialLog: string;
+  /** A second NIC on a named local network (QEMU socket multicast, bound to 127.0.0.1). */
+  clusterNic?: { group: string; port: number; mac: string };
   /** POSIX: QEMU forks itself away and reports start-up errors first. Windows has no -daemonize. */
   daemonize: boolean;
 }
@@ -95,6 +97,7 @@ export function buildQemuArgs(spec: LaunchSpec): string[] {
     '-drive', `if=virtio,file=${esc(spec.seedPath)},format=raw,readonly=on`,
     '-netdev', `user,id=net0,${forwards.join(',')}`,
     '-device', `virtio-net-pci,netdev=net0,mac=${macFor(spec.machineName)}`,
+    ...clusterNicArgs(spec),
     // Guests block on entropy early (sshd host keys); the host's RNG makes first boot faster.
     '-device', 'virtio-rng-pci',
   ];
@@ -110,6 +113,21 @@ export function buildQemuArgs(spec: LaunchSpec): string[] {
   );
   if (spec.daemonize) args.push('-daemonize');
   return args;
+}
+
+/**
+ * localaddr=127.0.0.1 is what keeps the network on this host: without it the multicast frames go out
+ * of the default interface onto the LAN.
+ */
+function clusterNicArgs(spec: LaunchSpec): string[] {
+  if (!spec.clusterNic) return [];
+  const { group, port, mac } = spec.clusterNic;
+  return ['-netdev', `socket,id=net1,mcast=${group}:${port},localaddr=127.0.0.1`, '-device', `virtio-net-pci,netdev=net1,mac=${mac}`];
+}
+
+/** The cluster NIC's MAC: stable per machine, and never the same as its first NIC's. */
+export function clusterMacFor(machineName: string): string {
+  return macFor(`${machineName}/cluster`);
 }
 
 function accelArgs(accel: Accelerator): string[] {

@@ -15,9 +15,10 @@ import { launchQemu, removeFiles } from './launch';
 import { machineFiles, runtimeFiles, type MachineFiles } from './machine-files';
 import { createOverlay, qemuImgFor } from './overlay';
 import { releasePorts, reservePorts } from './ports';
+import { guestAddressScript, leaseAddress, releaseAddress, type NetworkLease } from './network';
 import { isOurProcess, procStat, readPidfile, signal, waitForExit, type ProcessIdentity } from './process';
 import { qmpCommand, stateFromRunStatus } from './qmp';
-import { type Accelerator, type HostFacts, accelProblem, buildQemuArgs, defaultBinary, resolveAccel } from './qemu-args';
+import { type Accelerator, type HostFacts, accelProblem, buildQemuArgs, clusterMacFor, defaultBinary, resolveAccel } from './qemu-args';
 import { serialLogTail } from './serial-log';
 import { GUEST_ENGINE_PORT, USER_NETWORK_GUEST_ADDRESS } from './guest';
 
@@ -31,6 +32,8 @@ interface QemuFacts {
   accel?: Accelerator;
   /** The provisioned image (cache key) the disk is an overlay on, when it is one. */
   provisionedImage?: string;
+  /** The machine's lease on its `--qemu-network`, when it has one. */
+  network?: Omit<NetworkLease, 'prefixLength'>;
 }
 
 export interface QemuDriverOptions {
@@ -113,6 +116,12 @@ export class QemuDriver implements Driver {
     const ports = await reservePorts(this.env.storePath, this.env.machineName);
     await this.remember(ctx, ports);
     throwIfCreateInterrupted(ctx.signal);
+    if (this.config.network) {
+      await ctx.journal({ kind: 'qemu-network-address', id: this.env.machineName, attributes: { network: this.config.network } });
+      const lease = await leaseAddress(this.env.storePath, this.config.network, this.env.machineName);
+      await this.remember(ctx, { network: { name: lease.name, group: lease.group, port: lease.port, subnetPrefix: lease.subnetPrefix, address: lease.address } });
+      ctx.progress(`address ${lease.address} on QEMU network "${lease.name}" (multicast ${lease.group}:${lease.port} on 127.0.0.1)`);
+    }
 
     const provisioned = ctx.provisioningRecipe ? await this.findProvisionedImage(image.sha256, ctx.provisioningRecipe) : undefined;
     await ctx.journal({ kind: 'qemu-disk', id: path.basename(this.files.disk), attributes: { base: provisioned?.key ?? image.sha256 } });
@@ -128,8 +137,8 @@ export class QemuDriver implements Driver {
     }
 
     // From a provisioned image, the guest writes the engine's files at first boot, so dockerd starts
-    // there configured; the guest's own address on QEMU's user network goes into its certificate too.
-    const bootFiles = provisioned?.path ? await ctx.engineBootFiles?.({ provisionedImage: provisioned.key, guestAddresses: [LOOPBACK, USER_NETWORK_GUEST_ADDRESS] }) : undefined;
+    // there configured; the guest's own addresses (user network, cluster network) go into its certificate too.
+    const bootFiles = provisioned?.path ? await ctx.engineBootFiles?.({ provisionedImage: provisioned.key, guestAddresses: [LOOPBACK, USER_NETWORK_GUEST_ADDRESS, ...(this.facts.network ? [this.facts.network.address] : [])] }) : undefined;
     await ctx.journal({ kind: 'qemu-seed', id: path.basename(this.files.seed) });
     await writeSeedIso(this.env.machineDir, {
       instanceId: `${this.env.machineName}-${randomBytes(6).toString('hex')}`,
@@ -137,6 +146,7 @@ export class QemuDriver implements Driver {
       user: this.config.sshUser,
       sshPublicKey: ctx.sshPublicKey,
       ...(bootFiles ? { bootFiles } : {}),
+      ...(this.facts.network ? { bootcmd: [guestAddressScript(clusterMacFor(this.env.machineName), { address: this.facts.network.address, prefixLength: 24 })] } : {}),
     });
     throwIfCreateInterrupted(ctx.signal);
 
@@ -208,6 +218,11 @@ export class QemuDriver implements Driver {
     return LOOPBACK;
   }
 
+  /** The address on the machine's `--qemu-network`: the one its peers reach it at (none without a network). */
+  async clusterAddress(): Promise<string | undefined> {
+    return this.facts.network?.address;
+  }
+
   async sshEndpoint(): Promise<SshEndpoint> {
     const port = this.facts.sshPort;
     if (port === undefined) throw new OperationError('QEMU_NO_PORTS', `machine "${this.env.machineName}" has no SSH port yet (its create did not get that far)`);
@@ -259,6 +274,7 @@ export class QemuDriver implements Driver {
     await removeFiles([this.files.disk, this.files.seed, this.files.serialLog]);
     await fs.rm(this.files.seedDir, { recursive: true, force: true });
     await releasePorts(this.env.storePath, this.env.machineName);
+    await releaseAddress(this.env.storePath, this.env.machineName);
     return [];
   }
 
@@ -310,6 +326,7 @@ export class QemuDriver implements Driver {
       pidfile: this.files.pidfile,
       qmpSocket: this.files.qmpSocket,
       serialLog: this.files.serialLog,
+      ...(this.facts.network ? { clusterNic: { group: this.facts.network.group, port: this.facts.network.port, mac: clusterMacFor(this.env.machineName) } } : {}),
       daemonize,
     });
     const { pid } = await launchQemu(this.binary, args, { daemonize, pidfile: this.files.pidfile, cwd: this.env.machineDir });
@@ -351,8 +368,17 @@ function factsFrom(state: Record<string, unknown>): QemuFacts {
   if (typeof state.enginePort === 'number') facts.enginePort = state.enginePort;
   if (typeof state.imageSha256 === 'string') facts.imageSha256 = state.imageSha256;
   if (typeof state[PROVISIONED_IMAGE_STATE] === 'string') facts.provisionedImage = state[PROVISIONED_IMAGE_STATE];
+  const network = networkFrom(state.network);
+  if (network) facts.network = network;
   if (typeof state.accel === 'string' && ['kvm', 'hvf', 'whpx', 'tcg'].includes(state.accel)) facts.accel = state.accel as Accelerator;
   return facts;
+}
+
+function networkFrom(value: unknown): QemuFacts['network'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.name !== 'string' || typeof v.group !== 'string' || typeof v.port !== 'number' || typeof v.subnetPrefix !== 'string' || typeof v.address !== 'string') return undefined;
+  return { name: v.name, group: v.group, port: v.port, subnetPrefix: v.subnetPrefix, address: v.address };
 }
 
 async function readIdentity(file: string): Promise<ProcessIdentity | undefined> {

@@ -14,6 +14,7 @@ import { machineCommandLine } from '../cli/store-hints';
 import { createMachine } from '../services/create-machine';
 import { dockerUrl } from '../core/machine-record';
 import { promises as fs } from 'node:fs';
+import { type SwarmMemberOutcome, assertCanJoinAtCreate, swarmAtCreate } from '../services/swarm-create';
 
 export interface CreateResult {
   name: string;
@@ -22,6 +23,8 @@ export interface CreateResult {
   dockerVersion: string;
   timings: Array<{ phase: string; ms: number }>;
   totalMs: number;
+  /** With --swarm-manager or --swarm-join: the machine's place in the swarm. */
+  swarm?: SwarmMemberOutcome;
 }
 
 export default class Create extends MachineCommand<typeof Create> {
@@ -66,6 +69,9 @@ export default class Create extends MachineCommand<typeof Create> {
     const engine = engineOptionsFrom(flags, driver.enginePort(driverConfig));
     validateCreateInput({ name: args.name, engine, sans: flags['tls-san'] ?? [] });
     if (flags['engine-repo-key']) await assertReadable(flags['engine-repo-key']);
+    const joinManager = flags['swarm-join'];
+    const swarm = flags['swarm-manager'] ? { init: true as const } : joinManager ? { join: joinManager } : undefined;
+    if (joinManager) await assertCanJoinAtCreate(this.app, joinManager);
 
     const controller = new AbortController();
     this.createInProgress = controller;
@@ -92,7 +98,9 @@ export default class Create extends MachineCommand<typeof Create> {
         this.log(`Machine "${args.name}" is ready: engine ${outcome.dockerVersion} at ${url} (${(progress.totalMs() / 1000).toFixed(1)}s)`);
         this.log(`Point your docker CLI at it: eval "$(${machineCommandLine(this.config.bin, this.storePathFlag, ['env', args.name])})"`);
       }
-      return { name: args.name, driver: driver.name, url, dockerVersion: outcome.dockerVersion, timings: outcome.timings, totalMs: progress.totalMs() };
+      const member = swarm ? await swarmAtCreate(this.app, args.name, swarm) : undefined;
+      if (member && !this.jsonEnabled()) this.log(`"${args.name}" is a ${member.role} of swarm ${member.clusterId.slice(0, 12)} at ${member.advertiseAddr} (${(member.ms / 1000).toFixed(1)}s).`);
+      return { name: args.name, driver: driver.name, url, dockerVersion: outcome.dockerVersion, timings: outcome.timings, totalMs: progress.totalMs(), ...(member ? { swarm: member } : {}) };
     } finally {
       this.createInProgress = undefined;
     }
@@ -128,6 +136,8 @@ function createFlags(extra: DriverFlags) {
       default: true,
       description: 'local VM drivers (qemu): boot from the provisioned image of the same base image and engine when the cache has one, and keep one after a full provisioning (the negated form does neither)',
     }),
+    'swarm-manager': Flags.boolean({ description: 'make the new machine the first manager of a new swarm', exclusive: ['swarm-join'] }),
+    'swarm-join': Flags.string({ description: 'join the new machine to the swarm of this manager, as a worker', exclusive: ['swarm-manager'] }),
     ...engineFlags,
     ...tlsFlags,
     ...allDriverFlags(),

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { MachineCommand } from '../cli/base-command';
-import type { LsRow } from '../cli/listing/ls-row';
+import { type LsRow, swarmColumn } from '../cli/listing/ls-row';
 import { dockerUrl, type MachineRecord } from '../core/machine-record';
 import { findActiveMachine } from '../engine/active';
 import { type DockerSelection, currentDockerSelection } from '../engine/docker-config';
@@ -69,6 +69,7 @@ export default class Ls extends MachineCommand<typeof Ls> {
       docker: '',
       errors: '',
       labels: record.engine.labels,
+      swarm: swarmColumn(record),
     };
   }
 }

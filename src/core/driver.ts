@@ -49,6 +49,18 @@ export interface Driver {
    * waits for SSH and does the per-machine provisioning, exactly as for a machine made from the cache.
    */
   captureProvisionedImage?(key: string, ctx: CreateContext): Promise<void>;
+  /**
+   * The machine's address on the network it shares with its peers (a cloud's private address, a local
+   * VM's cluster network), which a swarm node advertises. Undefined when it has none besides `ip()`.
+   */
+  clusterAddress?(): Promise<string | undefined>;
+  /**
+   * Opens swarm mode's ports (2377/tcp, 7946/tcp+udp, 4789/udp) to the machine's peers only (a cloud
+   * firewall group as its own source), when the first manager is made or a node joins; idempotent.
+   * `closeSwarmPorts` removes them when the last member leaves. Both answer notes for the user.
+   */
+  openSwarmPorts?(): Promise<string[]>;
+  closeSwarmPorts?(): Promise<string[]>;
 }
 
 /**

@@ -111,6 +111,18 @@ export interface MachineRecord {
   userPaths?: string[];
   /** The `machine create` process that made the record, while status is `creating`. */
   creator?: ProcessIdentity;
+  /** The machine's place in a swarm (set by `machine swarm init/join`, cleared by `leave`). */
+  swarm?: SwarmMembership;
+}
+
+export type SwarmRole = 'manager' | 'worker';
+
+export interface SwarmMembership {
+  role: SwarmRole;
+  /** The swarm's cluster ID (as `docker info` shows it). */
+  clusterId: string;
+  /** This machine's node ID in that swarm. */
+  nodeId: string;
 }
 
 export function engineTransport(record: Pick<MachineRecord, 'engine'>): EngineTransport {

@@ -45,6 +45,10 @@ export interface EngineRequestOptions {
   /** Budget for the whole exchange: connect, handshake, response. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Default GET. */
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Sent as JSON (POST): swarm init/join, node updates. */
+  json?: unknown;
 }
 
 export interface EngineResponse {
@@ -71,7 +75,8 @@ export function engineAddress(target: EngineTarget | Pick<TlsEngineTarget, 'host
 export async function engineRequest(target: EngineTarget, path: string, options: EngineRequestOptions): Promise<EngineResponse> {
   const address = engineAddress(target);
   if (options.signal?.aborted) throw aborted(address, options.signal);
-  const request = isTunnel(target) ? await tunnelRequest(target, path) : await tlsRequest(target, path);
+  const call: RequestCall = { path, method: options.method ?? 'GET', ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}) };
+  const request = isTunnel(target) ? await tunnelRequest(target, call) : await tlsRequest(target, call);
   return new Promise<EngineResponse>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: () => void) => {
@@ -100,24 +105,34 @@ export async function engineRequest(target: EngineTarget, path: string, options:
         (err: unknown) => finish(() => reject(translateEngineError(err, address, target.machineName))),
       );
     });
-    request.end();
+    request.end(call.body);
   });
 }
 
-async function tlsRequest(target: TlsEngineTarget, path: string): Promise<ClientRequest> {
+interface RequestCall {
+  path: string;
+  method: string;
+  body?: string;
+}
+
+function headersFor(call: RequestCall): Record<string, string> {
+  return { Accept: 'application/json', ...(call.body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(call.body)) } : {}) };
+}
+
+async function tlsRequest(target: TlsEngineTarget, call: RequestCall): Promise<ClientRequest> {
   const https = await import('node:https');
   return https.request({
     host: target.host,
     port: target.port,
-    path,
-    method: 'GET',
+    path: call.path,
+    method: call.method,
     ca: target.caPem,
     cert: target.certPem,
     key: target.keyPem,
     ...(target.serverName ? { servername: target.serverName } : {}),
     // A fresh connection per request: no pooled socket keeps the process alive afterwards.
     agent: false,
-    headers: { Accept: 'application/json' },
+    headers: headersFor(call),
   });
 }
 
@@ -126,7 +141,7 @@ async function tlsRequest(target: TlsEngineTarget, path: string): Promise<Client
  * engineRequest cover opening the channel too, and a stream that opens after a timeout is destroyed with
  * the request instead of left open. A channel that cannot be opened fails like a refused connection.
  */
-async function tunnelRequest(target: TunnelEngineTarget, path: string): Promise<ClientRequest> {
+async function tunnelRequest(target: TunnelEngineTarget, call: RequestCall): Promise<ClientRequest> {
   const http = await import('node:http');
   const createConnection = (_options: unknown, ready: (err: Error | null, stream?: Duplex) => void): undefined => {
     target.openStream().then(
@@ -137,7 +152,7 @@ async function tunnelRequest(target: TunnelEngineTarget, path: string): Promise<
   };
   // `Host` must be present for HTTP/1.1; dockerd ignores its value on a unix socket. The cast: Node's
   // types want a net.Socket returned at once, while Node itself takes any stream through the callback.
-  return http.request({ path, method: 'GET', host: 'docker', createConnection: createConnection as unknown as RequestOptions['createConnection'], headers: { Accept: 'application/json' } });
+  return http.request({ path: call.path, method: call.method, host: 'docker', createConnection: createConnection as unknown as RequestOptions['createConnection'], headers: headersFor(call) });
 }
 
 /** GET /_ping: the engine is up and accepts our certificate when it answers 200 "OK". */

@@ -18,6 +18,8 @@ export interface SeedOptions {
   sshPublicKey: string;
   /** Shell lines cloud-init runs once, late in the first boot (each as `sh -c LINE`). */
   runcmd?: readonly string[];
+  /** Shell lines cloud-init runs at every boot, early in its network stage (before sshd starts). */
+  bootcmd?: readonly string[];
   /**
    * Files written early in the first boot, before systemd starts ordinary services (cloud-init's
    * network stage runs before sysinit.target), followed by a `systemctl daemon-reload` so unit
@@ -43,7 +45,7 @@ export function renderUserData(options: SeedOptions): string {
     'ssh_pwauth: false',
     'preserve_hostname: false',
     `hostname: ${yaml(options.hostname)}`,
-    ...(options.bootFiles && options.bootFiles.length > 0 ? ['bootcmd:', `  - [ cloud-init-per, instance, machine-boot-files, sh, -c, ${yaml(bootFilesScript(options.bootFiles))} ]`] : []),
+    ...bootcmdLines(options),
     ...(options.runcmd && options.runcmd.length > 0 ? ['runcmd:', ...options.runcmd.map((line) => `  - [ sh, -c, ${yaml(line)} ]`)] : []),
     '',
   ].join('\n');
@@ -70,6 +72,15 @@ export function bootFilesScript(files: readonly BootFile[]): string {
   }
   lines.push('systemctl daemon-reload');
   return lines.join('\n');
+}
+
+/** One `bootcmd:` list: the every-boot lines first, then the once-per-instance boot files. */
+function bootcmdLines(options: SeedOptions): string[] {
+  const entries = (options.bootcmd ?? []).map((line) => `  - [ sh, -c, ${yaml(line)} ]`);
+  if (options.bootFiles && options.bootFiles.length > 0) {
+    entries.push(`  - [ cloud-init-per, instance, machine-boot-files, sh, -c, ${yaml(bootFilesScript(options.bootFiles))} ]`);
+  }
+  return entries.length > 0 ? ['bootcmd:', ...entries] : [];
 }
 
 export function renderMetaData(options: SeedOptions): string {

@@ -121,6 +121,9 @@ function guardedDriver(driver: Driver, plugin: PluginOrigin): Driver {
     return typeof method === 'function' ? ({ [member]: () => call(() => (method as () => Promise<unknown>).call(driver)) } as Partial<Pick<Driver, K>>) : {};
   };
   const hostKeys = driver.hostKeyFingerprints;
+  const clusterAddress = driver.clusterAddress;
+  const openPorts = driver.openSwarmPorts;
+  const closePorts = driver.closeSwarmPorts;
   return {
     name: driver.name,
     ...(driver.statePollIntervalMs !== undefined ? { statePollIntervalMs: driver.statePollIntervalMs } : {}),
@@ -133,5 +136,8 @@ function guardedDriver(driver: Driver, plugin: PluginOrigin): Driver {
     ...LIFECYCLE_OPERATIONS.reduce<Partial<Driver>>((acc, op) => ({ ...acc, ...optional(op) }), {}),
     ...optional('diagnose'),
     ...(typeof hostKeys === 'function' ? { hostKeyFingerprints: (signal: AbortSignal) => call(() => hostKeys.call(driver, signal)) } : {}),
+    ...(typeof clusterAddress === 'function' ? { clusterAddress: () => call(() => clusterAddress.call(driver)) } : {}),
+    ...(typeof openPorts === 'function' ? { openSwarmPorts: () => call(() => openPorts.call(driver)) } : {}),
+    ...(typeof closePorts === 'function' ? { closeSwarmPorts: () => call(() => closePorts.call(driver)) } : {}),
   };
 }

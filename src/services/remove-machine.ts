@@ -4,6 +4,7 @@ import type { MachineRecord } from '../core/machine-record';
 import { removalSchema } from '../core/store/record-schema';
 import { validateName } from '../core/store/machine-store';
 import { dropMachineContext } from './docker-context';
+import { leaveSwarmOf } from './swarm-leave';
 
 export interface RemoveOutcome {
   name: string;
@@ -37,6 +38,9 @@ export async function removeMachine(app: MachineApp, name: string, force: boolea
   const record = entry.record;
   let remoteError: string | undefined;
   let notes: string[] = [];
+  // A swarm member leaves first, so the cluster does not keep a node that will never come back; a
+  // manager the swarm cannot lose is refused here, before anything is deleted.
+  const swarmNotes = record.swarm ? await leaveBeforeRemove(app, name, force) : [];
   try {
     const driver = await app.driverFor(record);
     notes = await driver.remove();
@@ -52,7 +56,16 @@ export async function removeMachine(app: MachineApp, name: string, force: boolea
     }
   }
   await app.store.remove(name);
-  return { name, removed: true, notes: [...notes, ...(await dropContext(app, name))], ...(remoteError ? { remoteError } : {}) };
+  return { name, removed: true, notes: [...swarmNotes, ...notes, ...(await dropContext(app, name))], ...(remoteError ? { remoteError } : {}) };
+}
+
+async function leaveBeforeRemove(app: MachineApp, name: string, force: boolean): Promise<string[]> {
+  try {
+    return (await leaveSwarmOf(app, name, { force })).notes.map((note) => `swarm: ${note}`);
+  } catch (err) {
+    if (!force) throw err;
+    return [`swarm: could not leave (${errorMessage(err)}); removed anyway`];
+  }
 }
 
 /** A record that fails its schema: the driver still cleans up when the parts it needs are sound. */

@@ -29,7 +29,7 @@ function listedFlags(help: string): Set<string> {
 }
 
 const visible = (flags: Record<string, { hidden?: boolean }>) => Object.keys(flags).filter((name) => !flags[name].hidden);
-const common = ['driver', 'keep-on-failure', 'image-cache', 'storage-path', 'debug', 'json', ...Object.keys(engineFlags), ...Object.keys(tlsFlags)];
+const common = ['driver', 'keep-on-failure', 'image-cache', 'swarm-manager', 'swarm-join', 'storage-path', 'debug', 'json', ...Object.keys(engineFlags), ...Object.keys(tlsFlags)];
 
 describe('create --help', () => {
   it.each(registeredDrivers().flatMap((d) => [d.name, ...d.aliases].map((spelling) => [spelling, d.name] as const)))(

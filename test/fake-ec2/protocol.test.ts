@@ -1,6 +1,7 @@
-import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, paginateDescribeImages, waitUntilInstanceRunning } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, EC2Client, RunInstancesCommand, paginateDescribeImages, waitUntilInstanceRunning } from '@aws-sdk/client-ec2';
 import { ec2ConfigFromFlags } from '../../drivers/amazonec2/config';
 import { sdkEc2Port } from '../../drivers/amazonec2/sdk-port';
+import { closeSwarmRules, openSwarmRules, swarmRules } from '../../drivers/amazonec2/swarm-rules';
 import { type FakeEc2, inertBackend, startFakeEc2 } from '../e2e/harness/ec2-endpoint';
 import { unreadElements } from '../e2e/harness/ec2-endpoint/schema-check';
 
@@ -74,6 +75,29 @@ describe('local EC2 endpoint through the real SDK', () => {
     await expect(ec2.importKeyPair('dup', PUBLIC_KEY, {})).rejects.toThrow('EC2 ImportKeyPair failed: InvalidKeyPair.Duplicate');
     await ec2.deleteKeyPair('never-there');
     expect(await ec2.deleteSecurityGroup('sg-00000000000000000')).toBe('gone');
+  });
+
+  it('swarm rules: the group itself as source (UserIdGroupPairs), opened once, closed again', async () => {
+    const ec2 = port();
+    const vpcId = (await ec2.defaultVpcId()) ?? '';
+    const groupId = await ec2.createSecurityGroup('swarm-g', 'd', vpcId, { 'machine:managed': 'true' });
+    await ec2.authorizeIngress(groupId, [{ protocol: 'tcp', port: 22, cidr: '0.0.0.0/0', description: 'ssh' }]);
+    expect(await openSwarmRules(ec2, 'swarm-g', vpcId)).toHaveLength(1);
+    expect(await openSwarmRules(ec2, 'swarm-g', vpcId)).toEqual([]);
+    const group = await ec2.findSecurityGroup('swarm-g', vpcId);
+    expect(group?.ingress.sort()).toEqual(['tcp:22:0.0.0.0/0', `tcp:2377:${groupId}`, `tcp:7946:${groupId}`, `udp:4789:${groupId}`, `udp:7946:${groupId}`].sort());
+    // As EC2 itself answers it: each swarm rule's source is the group, and no CIDR.
+    const raw = await client().send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+    const swarm = (raw.SecurityGroups?.[0]?.IpPermissions ?? []).filter((p) => p.FromPort !== 22);
+    expect(swarm).toHaveLength(4);
+    for (const p of swarm) {
+      expect(p.UserIdGroupPairs?.map((g) => g.GroupId)).toEqual([groupId]);
+      expect(p.IpRanges ?? []).toEqual([]);
+    }
+    expect(await closeSwarmRules(ec2, 'swarm-g', vpcId)).toHaveLength(1);
+    expect((await ec2.findSecurityGroup('swarm-g', vpcId))?.ingress).toEqual(['tcp:22:0.0.0.0/0']);
+    // Revoking rules already gone is no error either.
+    await ec2.revokeGroupIngress(groupId, swarmRules(groupId));
   });
 
   it('keeps group rules idempotent and refuses to delete a group in use', async () => {

@@ -90,3 +90,15 @@ describe('NoCloud seed', () => {
     }
   });
 });
+
+test('bootcmd lines run at every boot, quoted as runcmd lines are', () => {
+  const text = renderUserData({ instanceId: 'i', hostname: 'h', user: 'u', sshPublicKey: 'ssh-ed25519 AAA', bootcmd: ['printf "a\\n" > /x'] });
+  expect(text).toMatch(/^bootcmd:\n {2}- \[ sh, -c, "printf \\"a\\\\n\\" > \/x" \]$/m);
+  expect(renderUserData({ instanceId: 'i', hostname: 'h', user: 'u', sshPublicKey: 'k' })).not.toMatch(/bootcmd/);
+});
+
+test('every-boot lines and boot files share one bootcmd list, the boot files last', () => {
+  const text = renderUserData({ instanceId: 'i', hostname: 'h', user: 'u', sshPublicKey: 'k', bootcmd: ['true'], bootFiles: [{ path: '/etc/x', content: 'x', mode: 0o644 }] });
+  expect(text.match(/^bootcmd:$/gm)).toHaveLength(1);
+  expect(text).toMatch(/^bootcmd:\n {2}- \[ sh, -c, "true" \]\n {2}- \[ cloud-init-per, instance, machine-boot-files, sh, -c, ".*" \]$/m);
+});

@@ -26,10 +26,12 @@ const FIELDS: Record<string, Field> = {
   DockerVersion: { header: 'DOCKER', value: (row) => row.docker },
   Error: { header: 'ERRORS', value: (row) => row.errors },
   Labels: { header: 'LABELS', value: (row) => row.labels.join(',') },
+  Swarm: { header: 'SWARM', value: (row) => row.swarm ?? '' },
   ResponseTime: { header: 'RESPONSE', value: (row) => (row.responseMs === undefined ? '' : `${row.responseMs}ms`) },
 };
 
-const DEFAULT_COLUMNS = '{{.Name}}\t{{.Active}}\t{{.DriverName}}\t{{.State}}\t{{.URL}}\t{{.DockerVersion}}\t{{.Error}}';
+// SWARM sits where docker-machine had it, between URL and DOCKER.
+const DEFAULT_COLUMNS = '{{.Name}}\t{{.Active}}\t{{.DriverName}}\t{{.State}}\t{{.URL}}\t{{.Swarm}}\t{{.DockerVersion}}\t{{.Error}}';
 
 export function renderTable(rows: readonly LsRow[]): string {
   return renderFormat(rows, `table ${DEFAULT_COLUMNS}`);

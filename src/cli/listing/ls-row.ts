@@ -14,4 +14,13 @@ export interface LsRow {
   labels: string[];
   /** How long the probe took, when it ran. */
   responseMs?: number;
+  /** The machine's swarm role as its record has it ('-' for none); absent where no record was read. */
+  swarm?: SwarmColumn;
+}
+
+export type SwarmColumn = 'manager' | 'worker' | '-';
+
+/** The SWARM column from the record alone: `ls` asks no engine for it. */
+export function swarmColumn(record: { swarm?: { role: 'manager' | 'worker' } }): SwarmColumn {
+  return record.swarm?.role ?? '-';
 }

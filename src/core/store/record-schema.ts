@@ -81,6 +81,8 @@ export const recordSchemaV2 = recordSchemaV1
     schemaVersion: z.literal(2),
     userPaths: z.array(text.refine((p) => path.isAbsolute(p), 'must be an absolute path')).optional(),
     creator: processIdentity.optional(),
+    /** Swarm mode membership, kept by `machine swarm` (optional: records before it have none). */
+    swarm: z.object({ role: z.enum(['manager', 'worker']), clusterId: text.min(1), nodeId: text.min(1) }).optional(),
   })
   .superRefine((record, ctx) => {
     const userPaths = new Set(record.userPaths ?? []);

@@ -1,28 +1,29 @@
 import { UsageError } from '../../../src/core/errors';
 import { compareNatural, renderFormat, renderTable, sortRows } from '../../../src/cli/listing/ls-format';
 import { alignColumns } from '../../../src/cli/listing/tab-writer';
+import { swarmColumn } from '../../../src/cli/listing/ls-row';
 import { row } from './rows';
 
 const rows = [
-  row('dev1', { active: '*' }),
+  row('dev1', { active: '*', swarm: 'manager' }),
   row('web10', { driver: 'amazonec2', state: 'Timeout', active: '', url: '', docker: '', errors: 'timed out after 10s' }),
-  row('x', { driver: 'qemu', state: 'Stopped', url: '', docker: '', responseMs: 12, labels: ['a=b', 'c=d'] }),
+  row('x', { driver: 'qemu', state: 'Stopped', url: '', docker: '', responseMs: 12, labels: ['a=b', 'c=d'], swarm: '-' }),
 ];
 
 describe('renderTable', () => {
   it('aligns the default columns with padding 3', () => {
     expect(renderTable(rows)).toBe(
       [
-        'NAME    ACTIVE   DRIVER      STATE     URL                      DOCKER    ERRORS',
-        'dev1    *        generic     Running   tcp://203.0.113.5:2376   v27.3.1',
-        'web10            amazonec2   Timeout                                      timed out after 10s',
-        'x       -        qemu        Stopped',
+        'NAME    ACTIVE   DRIVER      STATE     URL                      SWARM     DOCKER    ERRORS',
+        'dev1    *        generic     Running   tcp://203.0.113.5:2376   manager   v27.3.1',
+        'web10            amazonec2   Timeout                                                timed out after 10s',
+        'x       -        qemu        Stopped                            -',
       ].join('\n'),
     );
   });
 
   it('prints just the header when there are no machines', () => {
-    expect(renderTable([])).toBe('NAME   ACTIVE   DRIVER   STATE   URL   DOCKER   ERRORS');
+    expect(renderTable([])).toBe('NAME   ACTIVE   DRIVER   STATE   URL   SWARM   DOCKER   ERRORS');
   });
 });
 
@@ -60,9 +61,9 @@ describe('renderFormat', () => {
   });
 
   it('rejects an unknown placeholder and lists the valid ones', () => {
-    expect(() => renderFormat(rows, '{{.Name}} {{.Swarm}}')).toThrow(UsageError);
-    expect(() => renderFormat(rows, '{{.Swarm}}')).toThrow(
-      'unknown placeholder {{.Swarm}} in --format: use {{.Name}} {{.Active}} {{.DriverName}} {{.Driver}} {{.State}} {{.URL}} {{.DockerVersion}} {{.Error}} {{.Labels}} {{.ResponseTime}}',
+    expect(() => renderFormat(rows, '{{.Name}} {{.SwarmMaster}}')).toThrow(UsageError);
+    expect(() => renderFormat(rows, '{{.SwarmMaster}}')).toThrow(
+      'unknown placeholder {{.SwarmMaster}} in --format: use {{.Name}} {{.Active}} {{.DriverName}} {{.Driver}} {{.State}} {{.URL}} {{.DockerVersion}} {{.Error}} {{.Labels}} {{.Swarm}} {{.ResponseTime}}',
     );
     expect(() => renderFormat(rows, '{{.constructor}}')).toThrow(UsageError);
     expect(() => renderFormat(rows, '{{json .}}')).toThrow(UsageError);
@@ -96,5 +97,14 @@ describe('natural sort by name', () => {
   it('is a total order: equal names compare equal, case ties break deterministically', () => {
     expect(compareNatural('dev1', 'dev1')).toBe(0);
     expect(Math.sign(compareNatural('Dev1', 'dev1'))).toBe(-Math.sign(compareNatural('dev1', 'Dev1')));
+  });
+});
+
+describe('the SWARM column', () => {
+  it('comes from the record alone: manager, worker, or - for none', () => {
+    expect(swarmColumn({ swarm: { role: 'manager' } })).toBe('manager');
+    expect(swarmColumn({ swarm: { role: 'worker' } })).toBe('worker');
+    expect(swarmColumn({})).toBe('-');
+    expect(renderFormat([row('w1', { swarm: 'worker' })], '{{.Name}} {{.Swarm}}')).toBe('w1 worker');
   });
 });

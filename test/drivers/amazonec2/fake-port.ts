@@ -1,4 +1,4 @@
-import type { Ec2InstanceState, Ec2Port, ImageInfo, IngressRule, InstanceInfo, LaunchSpec, ResourceTags, SecurityGroupInfo, SubnetInfo, WaitTarget } from '../../../drivers/amazonec2/ec2-port';
+import type { Ec2InstanceState, Ec2Port, GroupIngressRule, ImageInfo, IngressRule, InstanceInfo, LaunchSpec, ResourceTags, SecurityGroupInfo, SubnetInfo, WaitTarget } from '../../../drivers/amazonec2/ec2-port';
 import { OperationError } from '../../../src/core/errors';
 
 interface FakeInstance extends InstanceInfo {
@@ -90,6 +90,19 @@ export class FakeEc2Port implements Ec2Port {
     const group = this.groups.get(groupId);
     if (!group) throw new Error(`no group ${groupId}`);
     for (const r of rules) if (!group.ingress.includes(`${r.protocol}:${r.port}:${r.cidr}`)) group.ingress.push(`${r.protocol}:${r.port}:${r.cidr}`);
+  }
+  async authorizeGroupIngress(groupId: string, rules: GroupIngressRule[]) {
+    this.step('AuthorizeSecurityGroupIngress');
+    const group = this.groups.get(groupId);
+    if (!group) throw new Error(`no group ${groupId}`);
+    for (const r of rules) if (!group.ingress.includes(`${r.protocol}:${r.port}:${r.sourceGroupId}`)) group.ingress.push(`${r.protocol}:${r.port}:${r.sourceGroupId}`);
+  }
+  async revokeGroupIngress(groupId: string, rules: GroupIngressRule[]) {
+    this.step('RevokeSecurityGroupIngress');
+    const group = this.groups.get(groupId);
+    if (!group) throw new Error(`no group ${groupId}`);
+    const gone = new Set(rules.map((r) => `${r.protocol}:${r.port}:${r.sourceGroupId}`));
+    group.ingress = group.ingress.filter((rule) => !gone.has(rule));
   }
   async securityGroupUsers(groupId: string) {
     this.step('DescribeNetworkInterfaces');

@@ -24,7 +24,12 @@ const describeSubnets: Handler = (params, ctx) => {
 };
 
 function groupXml(g: SecurityGroup): XmlValue {
-  const permissions = g.ingress.map((r) => ({ ipProtocol: r.protocol, fromPort: r.port, toPort: r.port, ipRanges: [{ cidrIp: r.cidr, description: r.description }] }));
+  const permissions = g.ingress.map((r) => ({
+    ipProtocol: r.protocol,
+    fromPort: r.port,
+    toPort: r.port,
+    ...(r.sourceGroupId ? { groups: [{ groupId: r.sourceGroupId, userId: '123456789012', description: r.description }] } : { ipRanges: [{ cidrIp: r.cidr, description: r.description }] }),
+  }));
   return { ownerId: '123456789012', groupId: g.groupId, groupName: g.name, groupDescription: g.description, vpcId: g.vpcId, ipPermissions: permissions, ipPermissionsEgress: [{ ipProtocol: '-1', ipRanges: [{ cidrIp: '0.0.0.0/0' }] }], tagSet: tagSet(g.tags) };
 }
 
@@ -54,19 +59,41 @@ const describeSecurityGroups: Handler = (params, ctx) => {
   return { securityGroupInfo: items.map(groupXml), nextToken };
 };
 
-const authorizeIngress: Handler = (params, ctx) => {
-  const group = groupById(ctx, params.required('GroupId'));
-  const rules: IngressRule[] = params.structs('IpPermissions').flatMap((p) => {
+/** The rules of an IpPermissions list: one per CIDR (IpRanges) and one per source group (Groups, the SDK's UserIdGroupPairs). */
+function permissionRules(params: Parameters<Handler>[0], ctx: Ec2Context): IngressRule[] {
+  return params.structs('IpPermissions').flatMap((p) => {
     const from = p.int('FromPort');
     if (from === undefined || from !== p.int('ToPort')) throw new Ec2Error('InvalidParameterValue', 'this fake supports single-port rules only');
-    return p.structs('IpRanges').map((r) => ({ protocol: p.required('IpProtocol'), port: from, cidr: r.required('CidrIp'), ...(r.get('Description') ? { description: r.get('Description') } : {}) }));
+    const protocol = p.required('IpProtocol');
+    const description = (s: { get(name: string): string | undefined }) => (s.get('Description') ? { description: s.get('Description') } : {});
+    const byCidr = p.structs('IpRanges').map((r): IngressRule => ({ protocol, port: from, cidr: r.required('CidrIp'), ...description(r) }));
+    const byGroup = p.structs('Groups').map((g): IngressRule => ({ protocol, port: from, sourceGroupId: groupById(ctx, g.required('GroupId')).groupId, ...description(g) }));
+    return [...byCidr, ...byGroup];
   });
-  const key = (r: IngressRule) => `${r.protocol}:${r.port}:${r.cidr}`;
-  const present = new Set(group.ingress.map(key));
-  const duplicate = rules.find((r) => present.has(key(r)));
+}
+
+const ruleKey = (r: IngressRule) => `${r.protocol}:${r.port}:${r.cidr ?? r.sourceGroupId ?? ''}`;
+
+const authorizeIngress: Handler = (params, ctx) => {
+  const group = groupById(ctx, params.required('GroupId'));
+  const rules = permissionRules(params, ctx);
+  const present = new Set(group.ingress.map(ruleKey));
+  const duplicate = rules.find((r) => present.has(ruleKey(r)));
   // EC2 adds none of the batch when one rule already exists.
-  if (duplicate) throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${duplicate.cidr}, ${duplicate.protocol.toUpperCase()}, from port: ${duplicate.port}, to port: ${duplicate.port}, ALLOW" already exists`);
+  if (duplicate) throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${duplicate.cidr ?? duplicate.sourceGroupId}, ${duplicate.protocol.toUpperCase()}, from port: ${duplicate.port}, to port: ${duplicate.port}, ALLOW" already exists`);
   group.ingress.push(...rules);
+  return { return: true };
+};
+
+/** EC2 removes the rules that exist; asking for one that does not is an error naming it. */
+const revokeIngress: Handler = (params, ctx) => {
+  const group = groupById(ctx, params.required('GroupId'));
+  const rules = permissionRules(params, ctx);
+  const present = new Set(group.ingress.map(ruleKey));
+  const missing = rules.find((r) => !present.has(ruleKey(r)));
+  if (missing) throw new Ec2Error('InvalidPermission.NotFound', `The specified rule does not exist in this security group.`);
+  const gone = new Set(rules.map(ruleKey));
+  group.ingress = group.ingress.filter((r) => !gone.has(ruleKey(r)));
   return { return: true };
 };
 
@@ -134,6 +161,7 @@ export const networkActions: Record<string, Handler> = {
   CreateSecurityGroup: createSecurityGroup,
   DescribeSecurityGroups: describeSecurityGroups,
   AuthorizeSecurityGroupIngress: authorizeIngress,
+  RevokeSecurityGroupIngress: revokeIngress,
   DeleteSecurityGroup: deleteSecurityGroup,
   DescribeNetworkInterfaces: describeNetworkInterfaces,
   CreateTags: createTags,

@@ -34,10 +34,12 @@ export interface KeyPair {
   tags: Record<string, string>;
 }
 
+/** One rule: its source is a CIDR, or a security group (EC2's UserIdGroupPairs). */
 export interface IngressRule {
   protocol: string;
   port: number;
-  cidr: string;
+  cidr?: string;
+  sourceGroupId?: string;
   description?: string;
 }
 
