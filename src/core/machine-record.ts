@@ -111,6 +111,8 @@ export interface MachineRecord {
   userPaths?: string[];
   /** The `machine create` process that made the record, while status is `creating`. */
   creator?: ProcessIdentity;
+  /** The create phase under way, while status is `creating`: what an interrupted create got to. */
+  createPhase?: string;
 }
 
 export function engineTransport(record: Pick<MachineRecord, 'engine'>): EngineTransport {

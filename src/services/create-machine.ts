@@ -67,11 +67,13 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   );
 
   let phase = 'reserve';
-  const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const step = async <T>(stepName: string, work: () => Promise<T>): Promise<T> => {
     // An interrupt noticed between steps belongs to the step that ended, not to the one never started.
     throwIfCreateInterrupted(request.signal);
-    phase = name;
-    return progress.phase(name, work);
+    phase = stepName;
+    // Written before the work: a create killed outright (SIGKILL) leaves a record that says how far it got.
+    await store.update(name, (r) => (r.createPhase = stepName));
+    return progress.phase(stepName, work);
   };
 
   try {
@@ -139,6 +141,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       r.status = 'ready';
       delete r.error;
       delete r.creator;
+      delete r.createPhase;
     });
     await refreshMachineContext(app, record, progress);
     await refreshSshClientConfig(app, record, progress);
@@ -211,6 +214,7 @@ async function recordFailure(app: MachineApp, name: string, phase: string, err: 
       r.status = 'error';
       r.error = { phase, message: errorMessage(err), at: new Date().toISOString() };
       delete r.creator;
+      delete r.createPhase;
     })
     .catch(() => undefined);
 }

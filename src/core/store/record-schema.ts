@@ -81,6 +81,7 @@ export const recordSchemaV2 = recordSchemaV1
     schemaVersion: z.literal(2),
     userPaths: z.array(text.refine((p) => path.isAbsolute(p), 'must be an absolute path')).optional(),
     creator: processIdentity.optional(),
+    createPhase: text.optional(),
   })
   .superRefine((record, ctx) => {
     const userPaths = new Set(record.userPaths ?? []);
