@@ -2,6 +2,7 @@ import { lightHostBackend, lightHostContainer } from '../ec2-endpoint/light-host
 import type { InstanceBackend } from '../ec2-endpoint/backend';
 import { type TestDockerd, startDockerd } from './dockerd';
 import { ensureLightHostImage } from './host-image';
+import { ensureInotifyInstances } from './kernel-limits';
 
 export interface LightHosts {
   dockerd: TestDockerd;
@@ -15,6 +16,7 @@ export interface LightHosts {
 
 /** A dockerd of the test's own with the light-host image loaded, and an EC2 backend on it. */
 export async function startLightHosts(): Promise<LightHosts> {
+  await ensureInotifyInstances();
   const dockerd = await startDockerd();
   try {
     const image = await ensureLightHostImage(dockerd);
