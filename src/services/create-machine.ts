@@ -52,13 +52,15 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   await progress.phase('pre-create check', () => driver.preCreateCheck());
 
   let sshPublicKey: string | undefined;
+  // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far. Loaded before
+  // the store lock, not inside it: with a fleet of creates starting at once, loading it took seconds
+  // of CPU, and every other create waited for the lock meanwhile.
+  const { ensureStoreCertificates } = await import('../tls');
   await progress.phase('reserve', () =>
     withStoreLock(
       layout.root,
       async () => {
         await store.reserve(initialRecord(request));
-        // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far.
-        const { ensureStoreCertificates } = await import('../tls');
         await ensureStoreCertificates(layout, request.tls.keyType);
       },
       // Ctrl-C while waiting for another command's lock ends the wait with nothing reserved.
