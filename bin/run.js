@@ -37,6 +37,11 @@ if (argv[0] === 'env') {
   require('../dist/src/cli/fast-docker')
     .runFastDocker(argv.slice(1))
     .then((code) => (code === undefined ? runOclif() : (process.exitCode = code)), runOclif);
+} else if (argv[0] === 'ls') {
+  // `machine ls --cached` and `ls -q` answer from the store: the plain forms skip oclif (src/cli/listing/fast-ls.ts).
+  require('../dist/src/cli/listing/fast-ls')
+    .runFastLs(argv.slice(1))
+    .then((handled) => (handled ? undefined : runOclif()), runOclif);
 } else {
   runOclif();
 }

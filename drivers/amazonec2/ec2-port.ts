@@ -108,6 +108,8 @@ export interface Ec2Port {
 
   runInstance(spec: LaunchSpec): Promise<string>;
   describeInstance(instanceId: string): Promise<InstanceInfo | undefined>;
+  /** Those of the instances that exist, in few calls (an id filter, large pages); missing ids are no error. */
+  describeInstances(instanceIds: readonly string[]): Promise<InstanceInfo[]>;
   /** Instances carrying the tag, in any state but terminated. */
   findInstancesByTag(key: string, value: string): Promise<InstanceInfo[]>;
   /** The SDK's waiter; a just-launched id that EC2 does not know yet is retried, not an error. */

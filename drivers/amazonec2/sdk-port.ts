@@ -40,6 +40,7 @@ import type { Ec2Config } from './config';
 import type { Ec2Port, GroupIngressRule, ImageInfo, IngressRule, InstanceInfo, LaunchSpec, ResourceTags, SecurityGroupInfo, SubnetInfo, WaitTarget } from './ec2-port';
 import { awsErrorCode, ec2Failure } from './sdk-errors';
 import { logEc2CallsForDebug } from './sdk-debug';
+import { logEc2CallsToFile } from './call-log';
 import { isEc2InstanceState } from './state-map';
 
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
@@ -61,6 +62,7 @@ export function sdkEc2Port(config: Ec2Config): Ec2Port {
     ...(config.profile ? { profile: config.profile } : {}),
   });
   logEc2CallsForDebug(client);
+  logEc2CallsToFile(client);
   return new SdkEc2Port(client);
 }
 
@@ -209,6 +211,21 @@ class SdkEc2Port implements Ec2Port {
     const out = await this.call('DescribeInstances', () => this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })), ['InvalidInstanceID.NotFound']);
     const instance = out?.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
     return instance ? instanceInfo(instance) : undefined;
+  }
+
+  async describeInstances(instanceIds: readonly string[]): Promise<InstanceInfo[]> {
+    const found: InstanceInfo[] = [];
+    // A filter, not InstanceIds: one id EC2 no longer knows would fail the whole call. EC2 takes up to
+    // 200 values per filter and 1000 results per page.
+    for (let start = 0; start < instanceIds.length; start += 200) {
+      const filters = [{ Name: 'instance-id', Values: instanceIds.slice(start, start + 200) }];
+      await this.call('DescribeInstances', async () => {
+        for await (const page of paginateDescribeInstances({ client: this.client, pageSize: 1000 }, { Filters: filters })) {
+          for (const reservation of page.Reservations ?? []) found.push(...(reservation.Instances ?? []).map(instanceInfo));
+        }
+      });
+    }
+    return found;
   }
 
   async findInstancesByTag(key: string, value: string): Promise<InstanceInfo[]> {

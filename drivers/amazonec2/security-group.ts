@@ -1,7 +1,11 @@
+import { MachineError } from '../../src/core/errors';
 import type { Ec2Config } from './config';
 import type { Ec2Port } from './ec2-port';
 import { missingIngress, wantedIngress } from './security-group-rules';
 import { MANAGED_TAG } from './tags';
+
+/** The error code ec2Failure gives EC2's InvalidGroup.Duplicate. */
+const DUPLICATE_GROUP = 'EC2_INVALIDGROUP_DUPLICATE';
 
 export interface GroupChoice {
   groupId: string;
@@ -26,15 +30,26 @@ export async function ensureSecurityGroup(
   exposeEnginePort = true,
 ): Promise<GroupChoice> {
   const wanted = wantedIngress(config, exposeEnginePort);
-  const existing = await ec2.findSecurityGroup(config.securityGroup, vpcId);
+  let existing = await ec2.findSecurityGroup(config.securityGroup, vpcId);
   if (!existing) {
     progress(`creating security group ${config.securityGroup} in ${vpcId}`);
-    const groupId = await ec2.createSecurityGroup(config.securityGroup, `machine hosts: SSH and the docker engine (mutual TLS); created for ${machineName}`, vpcId, { [MANAGED_TAG]: 'true' });
-    // Journaled before its rules: if adding them fails (a policy without that permission), the group must still be removed.
-    await onCreated(groupId);
-    await ec2.authorizeIngress(groupId, wanted);
-    return { groupId, managed: true, created: true };
+    let groupId: string | undefined;
+    try {
+      groupId = await ec2.createSecurityGroup(config.securityGroup, `machine hosts: SSH and the docker engine (mutual TLS); created for ${machineName}`, vpcId, { [MANAGED_TAG]: 'true' });
+    } catch (err) {
+      // Another create (a fleet started at once) made it between our look and our request: use theirs.
+      if (!(err instanceof MachineError && err.code === DUPLICATE_GROUP)) throw err;
+      existing = await ec2.findSecurityGroup(config.securityGroup, vpcId);
+      if (!existing) throw err;
+    }
+    if (groupId !== undefined) {
+      // Journaled before its rules: if adding them fails (a policy without that permission), the group must still be removed.
+      await onCreated(groupId);
+      await ec2.authorizeIngress(groupId, wanted);
+      return { groupId, managed: true, created: true };
+    }
   }
+  if (!existing) throw new Error('unreachable: a security group was neither found nor created');
   const managed = existing.tags[MANAGED_TAG] === 'true';
   const missing = missingIngress(existing, wanted);
   if (missing.length > 0 && managed) {

@@ -61,6 +61,13 @@ export interface Driver {
    */
   openSwarmPorts?(): Promise<string[]>;
   closeSwarmPorts?(): Promise<string[]>;
+  /**
+   * Optional batching of `state()` for listings: the states of `peers` (drivers of this same driver,
+   * opened for other machines; this one among them) in as few backend calls as the backend allows, such
+   * as one DescribeInstances for every EC2 machine of a region. The answer covers the peers it can
+   * (same account and region...); `ls` asks one of the others for the rest, and so on.
+   */
+  batchStates?(peers: readonly Driver[]): Promise<Map<Driver, MachineState>>;
 }
 
 /**

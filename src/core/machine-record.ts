@@ -113,6 +113,8 @@ export interface MachineRecord {
   creator?: ProcessIdentity;
   /** The machine's place in a swarm (set by `machine swarm init/join`, cleared by `leave`). */
   swarm?: SwarmMembership;
+  /** The create phase under way, while status is `creating`: what an interrupted create got to. */
+  createPhase?: string;
 }
 
 export type SwarmRole = 'manager' | 'worker';

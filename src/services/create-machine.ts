@@ -52,13 +52,15 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   await progress.phase('pre-create check', () => driver.preCreateCheck());
 
   let sshPublicKey: string | undefined;
+  // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far. Loaded before
+  // the store lock, not inside it: with a fleet of creates starting at once, loading it took seconds
+  // of CPU, and every other create waited for the lock meanwhile.
+  const { ensureStoreCertificates } = await import('../tls');
   await progress.phase('reserve', () =>
     withStoreLock(
       layout.root,
       async () => {
         await store.reserve(initialRecord(request));
-        // Lazy, here and below: the X.509 library and ssh2 load only when create gets this far.
-        const { ensureStoreCertificates } = await import('../tls');
         await ensureStoreCertificates(layout, request.tls.keyType);
       },
       // Ctrl-C while waiting for another command's lock ends the wait with nothing reserved.
@@ -67,11 +69,13 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
   );
 
   let phase = 'reserve';
-  const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const step = async <T>(stepName: string, work: () => Promise<T>): Promise<T> => {
     // An interrupt noticed between steps belongs to the step that ended, not to the one never started.
     throwIfCreateInterrupted(request.signal);
-    phase = name;
-    return progress.phase(name, work);
+    phase = stepName;
+    // Written before the work: a create killed outright (SIGKILL) leaves a record that says how far it got.
+    await store.update(name, (r) => (r.createPhase = stepName));
+    return progress.phase(stepName, work);
   };
 
   try {
@@ -139,6 +143,7 @@ export async function createMachine(app: MachineApp, request: CreateRequest, pro
       r.status = 'ready';
       delete r.error;
       delete r.creator;
+      delete r.createPhase;
     });
     await refreshMachineContext(app, record, progress);
     await refreshSshClientConfig(app, record, progress);
@@ -211,6 +216,7 @@ async function recordFailure(app: MachineApp, name: string, phase: string, err: 
       r.status = 'error';
       r.error = { phase, message: errorMessage(err), at: new Date().toISOString() };
       delete r.creator;
+      delete r.createPhase;
     })
     .catch(() => undefined);
 }

@@ -12,5 +12,6 @@ export async function isInterruptedCreate(record: MachineRecord): Promise<boolea
 }
 
 export function interruptedCreateMessage(record: MachineRecord): string {
-  return `its create (pid ${record.creator?.pid ?? '?'}) ended without finishing; \`machine rm ${record.name}\` removes what it made`;
+  const phase = record.createPhase ? ` during "${record.createPhase}"` : '';
+  return `its create (pid ${record.creator?.pid ?? '?'}) ended without finishing${phase}; \`machine rm ${record.name}\` removes what it made`;
 }

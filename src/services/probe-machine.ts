@@ -4,6 +4,7 @@ import { dockerUrl, type MachineRecord, type MachineState } from '../core/machin
 import { engineVersion } from '../engine/engine-client';
 import { withEngineTarget } from './engine-access';
 import { interruptedCreateMessage, isInterruptedCreate } from './interrupted-create';
+import type { BatchedState } from './batch-states';
 
 export interface MachineStatus {
   state: MachineState | 'Creating' | 'Error' | 'Error (interrupted)';
@@ -16,7 +17,11 @@ export interface MachineStatus {
  * What `ls` and `status` show: the live state from the driver, and, when running, the engine's
  * version over mutual TLS. Records still creating or failed report that without asking the driver.
  */
-export async function probeMachine(app: MachineApp, record: MachineRecord, options: { withEngine: boolean; signal?: AbortSignal }): Promise<MachineStatus> {
+export async function probeMachine(
+  app: MachineApp,
+  record: MachineRecord,
+  options: { withEngine: boolean; signal?: AbortSignal; batched?: Promise<BatchedState | undefined> },
+): Promise<MachineStatus> {
   const url = dockerUrl(record);
   if (record.status === 'creating') {
     if (await isInterruptedCreate(record)) return { state: 'Error (interrupted)', error: interruptedCreateMessage(record), ...(url ? { url } : {}) };
@@ -25,7 +30,10 @@ export async function probeMachine(app: MachineApp, record: MachineRecord, optio
   if (record.status === 'error') return { state: 'Error', error: `${record.error?.phase ?? 'create'}: ${record.error?.message ?? 'failed'}`, ...(url ? { url } : {}) };
   let state: MachineState;
   try {
-    state = await (await app.driverFor(record)).state();
+    // A listing's batched answer when there is one (see batch-states.ts), else the driver alone.
+    const batched = await options.batched;
+    if (batched && 'error' in batched) throw batched.error;
+    state = batched ? batched.state : await (await app.driverFor(record)).state();
   } catch (err) {
     return { state: 'Error', error: errorMessage(err), ...(url ? { url } : {}) };
   }

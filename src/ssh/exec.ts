@@ -26,7 +26,11 @@ export function openExecChannel(
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void =>
       reject(new OperationError('SSH_EXEC_FAILED', `cannot run a command on machine "${machineName}": ${errorMessage(err)}`, [], err));
-    const callback = (err: Error | undefined, channel: ClientChannel): void => (err ? fail(err) : resolve(channel));
+    const callback = (err: Error | undefined, channel: ClientChannel): void => {
+      if (err) return fail(err);
+      watchEnd(channel);
+      resolve(channel);
+    };
     try {
       if (pty) client.exec(wire, { pty }, callback);
       else client.exec(wire, callback);
@@ -37,23 +41,50 @@ export function openExecChannel(
   });
 }
 
+/** How a channel ended, as far as seen yet. */
+interface ChannelEnd {
+  code?: number;
+  closed: boolean;
+}
+
+const ends = new WeakMap<ClientChannel, ChannelEnd>();
+
+/**
+ * Starts watching a channel's exit status and close the moment ssh2 hands the channel over. A quick
+ * command's data, exit status and close can arrive in one TCP read, which ssh2 parses in one go right
+ * after calling back with the channel: listeners added later (after an await) miss the exit event
+ * and see only the close, which looked like a dropped connection.
+ */
+function watchEnd(channel: ClientChannel): ChannelEnd {
+  const known = ends.get(channel);
+  if (known) return known;
+  const end: ChannelEnd = { closed: false };
+  ends.set(channel, end);
+  channel.on('exit', (exitCode: number | null, signalName?: string) => {
+    end.code = exitCodeOf(exitCode, signalName);
+  });
+  channel.once('close', () => {
+    end.closed = true;
+  });
+  return end;
+}
+
 /**
  * Waits for a channel to close and returns the command's exit code. A channel that closes without
  * an exit status means the connection dropped mid-command: that is an error, not a code.
  */
 export function exitCodeWhenClosed(channel: ClientChannel, what: string, machineName: string): Promise<number> {
+  const end = watchEnd(channel);
   return new Promise((resolve, reject) => {
-    let code: number | undefined;
-    channel.on('exit', (exitCode: number | null, signalName?: string) => {
-      code = exitCodeOf(exitCode, signalName);
-    });
-    channel.on('close', () => {
-      if (code === undefined) {
+    const settle = () => {
+      if (end.code === undefined) {
         reject(new OperationError('SSH_CONNECTION_LOST', `the SSH connection to machine "${machineName}" closed before ${what} finished`));
       } else {
-        resolve(code);
+        resolve(end.code);
       }
-    });
+    };
+    if (end.closed) settle();
+    else channel.once('close', settle);
   });
 }
 

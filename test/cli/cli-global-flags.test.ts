@@ -91,6 +91,12 @@ describe('global flags before the command, as docker-machine took them', () => {
     expect(machine(['-s', store, 'ls', '-q'], { DEBUG: 'express:*' }).stderr).toBe('');
   });
 
+  it('DEBUG=machine:* sends env to the full command too, which says what it runs', () => {
+    const run = machine(['-s', store, 'env', 'dev1', '--shell', 'bash'], { DEBUG: 'machine:*' });
+    expect(run).toMatchObject({ status: 0, loadedOclif: true });
+    expect(run.stderr).toContain(' machine:cli ');
+  });
+
   it('`machine -s DIR env NAME` still takes the fast path and prints what the full command prints', () => {
     const fast = machine(['-s', store, 'env', 'dev1', '--shell', 'bash']);
     expect(fast).toMatchObject({ status: 0, stderr: '', loadedOclif: false });

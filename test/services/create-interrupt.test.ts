@@ -142,7 +142,9 @@ describeWhen(sshdInstalled, "Debian's openssh-server (/usr/sbin/sshd)")('a creat
       // Killed outright: the record still says creating, and its creator is gone.
       expect(seen.run.signal).toBe('SIGKILL');
       expect(seen.record?.status).toBe('creating');
-      expect(seen.row).toMatchObject({ name: 'web1', state: 'Error (interrupted)', errors: expect.stringMatching(/its create \(pid \d+\) ended without finishing; `machine rm web1` removes what it made/) });
+      expect(seen.row).toMatchObject({ name: 'web1', state: 'Error (interrupted)', errors: expect.stringMatching(/its create \(pid \d+\) ended without finishing during "([^"]+)"; `machine rm web1` removes what it made/) });
+      // The phase it got to, read from the record (written as each phase starts).
+      expect(seen.row?.errors).toContain(`during "${phase}"`);
       expect(seen.inspected?.status).toBe(0);
       expect(seen.inspected?.stderr.replace(/\s+/g, ' ')).toContain('machine "web1" is Error (interrupted)');
     }

@@ -10,7 +10,12 @@ export interface CollectOptions<M> {
   fallbackRow?: (machine: M) => LsRow;
 }
 
-const DEFAULT_CONCURRENCY = 32;
+/**
+ * Probes mostly wait on the network, so lanes are cheap; 64 starts a fleet of 50 at once. A machine
+ * started after a lane frees gets its whole timeout from then, so with more machines than lanes the
+ * listing can take longer than one timeout.
+ */
+const DEFAULT_CONCURRENCY = 64;
 
 /**
  * Probes every machine concurrently and returns one row per machine, in input order. A probe that

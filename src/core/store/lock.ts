@@ -5,6 +5,7 @@ import { MachineError, OperationError, errorMessage } from '../errors';
 import { currentProcess, processLiveness } from '../process-identity';
 import { entryKind, errorCode } from './no-follow';
 import { type LockHolder, describeHolder, parseHolder } from './lock-holder';
+import { recordLockHold } from './lock-hold-log';
 import { storeNotWritable } from './not-writable';
 
 /*
@@ -47,7 +48,9 @@ export async function withStoreLock<T>(storeRoot: string, work: () => Promise<T>
   const lockPath = path.join(storeRoot, LOCK_FILE);
   const holder: LockHolder = { ...currentProcess(), command: options.purpose ?? `machine ${process.argv[2] ?? ''}`.trim(), since: new Date().toISOString() };
   const content = JSON.stringify(holder);
+  const asked = performance.now();
   await acquire(storeRoot, lockPath, content, options);
+  const got = performance.now();
   const refresh = setInterval(() => void fs.utimes(lockPath, new Date(), new Date()).catch(() => undefined), REFRESH_MS);
   refresh.unref();
   try {
@@ -55,6 +58,7 @@ export async function withStoreLock<T>(storeRoot: string, work: () => Promise<T>
   } finally {
     clearInterval(refresh);
     await takeAway(lockPath, content).catch(() => undefined);
+    recordLockHold({ purpose: holder.command, pid: process.pid, waitMs: Math.round(got - asked), holdMs: Math.round(performance.now() - got) });
   }
 }
 

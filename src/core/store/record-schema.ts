@@ -83,6 +83,7 @@ export const recordSchemaV2 = recordSchemaV1
     creator: processIdentity.optional(),
     /** Swarm mode membership, kept by `machine swarm` (optional: records before it have none). */
     swarm: z.object({ role: z.enum(['manager', 'worker']), clusterId: text.min(1), nodeId: text.min(1) }).optional(),
+    createPhase: text.optional(),
   })
   .superRefine((record, ctx) => {
     const userPaths = new Set(record.userPaths ?? []);

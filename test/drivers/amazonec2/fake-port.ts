@@ -130,6 +130,13 @@ export class FakeEc2Port implements Ec2Port {
     const found = this.instances.get(instanceId);
     return found ? { ...found } : undefined;
   }
+  async describeInstances(instanceIds: readonly string[]) {
+    this.step('DescribeInstances');
+    return instanceIds.flatMap((id) => {
+      const found = this.instances.get(id);
+      return found ? [{ ...found }] : [];
+    });
+  }
   async findInstancesByTag(key: string, value: string) {
     this.step('DescribeInstances');
     return [...this.instances.values()].filter((i) => i.tags[key] === value && i.state !== 'terminated');

@@ -1,2 +1,3 @@
 export { type FakeEc2, type FakeEc2Options, startFakeEc2 } from './server';
 export { inertBackend } from './backend';
+export { lightHostBackend } from './light-host-backend';

@@ -23,6 +23,8 @@ export interface FakeEc2Options {
   vmVariant?: ImageVariant;
   /** Items per Describe page, even without MaxResults. Default 2. */
   pageSize?: number;
+  /** The share of calls (0 to 1) answered RequestLimitExceeded at random, as a busy account sees. Default 0. */
+  throttleShare?: number;
 }
 
 export interface InjectedFault {
@@ -47,10 +49,16 @@ export interface FakeEc2 {
   hideNewInstances(times: number): void;
   /** Instances stay pending this long before their guest boots. */
   delayRunning(ms: number): void;
+  /** From now on, this share of calls (0 to 1) is throttled at random; 0 turns it off. */
+  throttleShare(share: number): void;
   /** Waits for background work (boots, stops, terminations) queued so far. */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** EC2's answer to a throttled call: HTTP 503 with this code and message. */
+const THROTTLED = { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 };
+const throttled = () => new Ec2Error(THROTTLED.code, THROTTLED.message, THROTTLED.status);
 
 const ACTIONS: Record<string, Handler> = { ...catalogActions, ...networkActions, ...instanceActions };
 
@@ -66,6 +74,7 @@ export async function startFakeEc2(options: FakeEc2Options): Promise<FakeEc2> {
   const credentials = new Map([[options.accessKeyId, options.secretAccessKey]]);
   const requests: RequestRecord[] = [];
   const faults = new Map<string, InjectedFault[]>();
+  let throttleShare = options.throttleShare ?? 0;
 
   const handle = async (req: http.IncomingMessage, body: string): Promise<{ status: number; xml: string }> => {
     const requestId = randomUUID();
@@ -75,6 +84,8 @@ export async function startFakeEc2(options: FakeEc2Options): Promise<FakeEc2> {
     requests.push(record);
     try {
       record.accessKeyId = verifySigV4(req.method ?? 'POST', req.url ?? '/', req.headers, body, credentials, options.region);
+      // After authentication, as EC2 does: a badly signed call is refused, not throttled.
+      if (throttleShare > 0 && Math.random() < throttleShare) throw throttled();
       const fault = faults.get(action)?.[0];
       if (fault) {
         if (--fault.times <= 0) faults.get(action)?.shift();
@@ -120,7 +131,8 @@ export async function startFakeEc2(options: FakeEc2Options): Promise<FakeEc2> {
     }),
     failNext: (action, fault) => addFault(action, { message: `injected ${fault.code}`, status: 400, times: 1, ...fault }),
     clearFaults: () => faults.clear(),
-    throttle: (action, times) => addFault(action, { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503, times }),
+    throttle: (action, times) => addFault(action, { code: THROTTLED.code, message: THROTTLED.message, status: THROTTLED.status, times }),
+    throttleShare: (share) => (throttleShare = share),
     hideNewInstances: (times) => (ctx.hideNewInstancesFor = times),
     delayRunning: (ms) => (ctx.pendingMs = ms),
     settled,
