@@ -181,7 +181,7 @@ describe('generic driver on a real VM', () => {
 
     const table = await runMachine(store, ['ls']);
     expect(table.stdout).toMatch(/^NAME\s+ACTIVE\s+DRIVER\s+STATE\s+URL\s+SWARM\s+DOCKER\s+ERRORS/);
-    expect(table.stdout).toMatch(new RegExp(`^${name}\\s+-\\s+generic\\s+Running\\s+tcp://127.0.0.1:${enginePort}\\s+v\\d`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${name}\\s+-\\s+generic\\s+Running\\s+tcp://127.0.0.1:${enginePort}\\s+-\\s+v\\d`, 'm'));
 
     const inspect = await runMachine(store, ['inspect', name]);
     const record = JSON.parse(inspect.stdout);
