@@ -8,6 +8,7 @@ import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { type TestVm, bootVm, generateTestKeyPair } from './harness/vm';
 import { findFreePorts } from './harness/free-port';
 import { dockerConfigFor, machineBin, runMachine, runShell } from './helpers/cli';
+import { makeTempDir } from '../helpers/tmp-store';
 
 /**
  * `machine docker` and `machine proxy` on one real VM made an engine by `machine create --driver
@@ -71,8 +72,10 @@ describe('machine docker and machine proxy on a real VM', () => {
   }, 5 * MINUTE);
 
   it("without a local docker CLI, runs the machine's docker over SSH and says so", async () => {
-    // Node is run by its full path; PATH without /usr/local/bin has no docker CLI.
-    const env = { ...process.env, MACHINE_STORAGE_PATH: store, DOCKER_CONFIG: dockerConfigFor(store), PATH: '/usr/bin:/bin' };
+    // Node is run by its full path, and machine reaches the host through ssh2, not a program: an empty
+    // folder for PATH leaves no docker CLI, wherever this machine has one (docker.io puts it in /usr/bin).
+    const emptyBin = await makeTempDir('machine-test-no-docker-');
+    const env = { ...process.env, MACHINE_STORAGE_PATH: store, DOCKER_CONFIG: dockerConfigFor(store), PATH: emptyBin };
     const info = await runMachine(store, ['docker', name, '--', 'info', '--format', '{{.Name}}'], { env });
     expect({ code: info.code, stdout: info.stdout.trim(), stderr: info.stderr }).toEqual({
       code: 0,
