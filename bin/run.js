@@ -24,6 +24,11 @@ process.on('uncaughtException', (err) => {
   handleError(toOclifError(err, isDebugEnabled()));
 });
 
+/** Ends the process with its exit code once everything written to stdout and stderr is out. */
+function exitWhenFlushed() {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+}
+
 function runOclif() {
   return require('@oclif/core').execute({ dir: __dirname, args: argv }).catch(handleError);
 }
@@ -39,9 +44,13 @@ if (argv[0] === 'env') {
     .then((code) => (code === undefined ? runOclif() : (process.exitCode = code)), runOclif);
 } else if (argv[0] === 'ls') {
   // `machine ls --cached` and `ls -q` answer from the store: the plain forms skip oclif (src/cli/listing/fast-ls.ts).
+  // Once the listing is printed the command is done: a probe still in flight (an SSH banner wait, a
+  // throttled cloud call) was given up at --timeout and shown as Timeout, and must not hold the process
+  // open until its own timer ends.
   require('../dist/src/cli/listing/fast-ls')
     .runFastLs(argv.slice(1))
-    .then((handled) => (handled ? undefined : runOclif()), runOclif);
+    .then((handled) => (handled ? undefined : runOclif()), runOclif)
+    .then(exitWhenFlushed);
 } else {
   runOclif();
 }
