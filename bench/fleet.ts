@@ -17,6 +17,7 @@ import { startLightHosts } from '../test/e2e/harness/light-hosts';
 import { parseLockHolds } from '../src/core/store/lock-hold-log';
 import type { Ec2CallLine } from '../drivers/amazonec2/call-log';
 import { runBenchmark } from './report';
+import { isolatedAwsEnv } from '../test/e2e/helpers/aws-env';
 
 const run = promisify(execFile);
 const machineBin = path.join(__dirname, '..', '..', 'bin', 'run.js');
@@ -44,10 +45,7 @@ async function main(): Promise<void> {
     ...process.env,
     MACHINE_STORAGE_PATH: store,
     DOCKER_CONFIG: path.join(store, 'docker-config'),
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
+    ...isolatedAwsEnv(credentials, 'us-east-1'),
     MACHINE_LOCK_HOLD_LOG: lockLog,
     MACHINE_EC2_CALL_LOG: callLog,
   };

@@ -8,6 +8,7 @@ import { type FakeEc2, startFakeEc2 } from './harness/ec2-endpoint';
 import { unreadElements } from './harness/ec2-endpoint/schema-check';
 import { buildBusyboxRootfsTar } from './harness/busybox-image';
 import { machineBin, runMachine, runShell, type RunResult } from './helpers/cli';
+import { isolatedAwsEnv } from './helpers/aws-env';
 import { dockerOn } from './helpers/docker';
 
 /**
@@ -25,16 +26,7 @@ describe('amazonec2 driver against a local EC2 endpoint', () => {
   let fake: FakeEc2;
   let store: string;
   let busyboxTar: string;
-  const awsEnv = (): NodeJS.ProcessEnv => ({
-    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
-    AWS_REGION: REGION,
-    // No instance-metadata probing from the test machine, and no profile of whoever runs the tests.
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  });
+  const awsEnv = (): NodeJS.ProcessEnv => isolatedAwsEnv({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }, REGION);
   const machine = (args: string[]): Promise<RunResult> => runMachine(store, args, { env: awsEnv() });
   const createArgs = (name: string, extra: string[] = [], driver = 'amazonec2'): string[] => [
     'create', '--driver', driver, '--amazonec2-endpoint', fake.endpoint, '--engine-install', 'none', ...extra, name,

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { type FakeEc2, startFakeEc2 } from './harness/ec2-endpoint';
 import { type LightHosts, startLightHosts } from './harness/light-hosts';
 import { dockerConfigFor, machineBin, runMachine, type RunResult } from './helpers/cli';
+import { isolatedAwsEnv } from './helpers/aws-env';
 import { dockerOn } from './helpers/docker';
 import { parseLockHolds } from '../../src/core/store/lock-hold-log';
 
@@ -52,13 +53,7 @@ describe(`a fleet of ${SIZE} machines created at once, throttled, interrupted`, 
   const names = Array.from({ length: SIZE }, (_, i) => `fleet${i}`);
   const killed = Array.from({ length: KILLED }, (_, i) => `killed${i}`);
   const env = (): NodeJS.ProcessEnv => ({
-    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
-    AWS_REGION: REGION,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    ...isolatedAwsEnv({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }, REGION),
     MACHINE_LOCK_HOLD_LOG: lockLog,
     MACHINE_EC2_CALL_LOG: callLog,
   });

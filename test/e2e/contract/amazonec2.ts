@@ -4,6 +4,7 @@ import { findDriver } from '../../../src/services/driver-registry';
 import { type FakeEc2, startFakeEc2 } from '../harness/ec2-endpoint';
 import type { BackingResource, ContractBacking, ContractMachine } from './backing';
 import { machineFolderResources } from './machine-folder';
+import { isolatedAwsEnv } from '../helpers/aws-env';
 
 const REGION = 'us-east-1';
 
@@ -42,14 +43,7 @@ export function amazonec2Backing(): ContractBacking {
     },
     stopRefusing: () => endpoint().clearFaults(),
     // The SDK's default chain reads these; nothing else may (no profile or metadata service of whoever runs the tests).
-    processEnv: () => ({
-      AWS_ACCESS_KEY_ID: accessKeyId,
-      AWS_SECRET_ACCESS_KEY: secretAccessKey,
-      AWS_REGION: REGION,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    }),
+    processEnv: () => isolatedAwsEnv({ accessKeyId, secretAccessKey }, REGION),
     async leftovers(machine) {
       return [...cloudResources(endpoint(), machine, groupName(machine.name)), ...(await machineFolderResources(machine.dir))];
     },
