@@ -2,7 +2,7 @@ import { waitForConsoleHostKeys } from '../../src/ssh/console-host-keys';
 import { randomBytes } from 'node:crypto';
 import type { CreateContext, CreateResult, Driver, DriverEnvironment } from '../../src/core/driver';
 import { OperationError, throwIfCreateInterrupted } from '../../src/core/errors';
-import type { MachineState, SshEndpoint } from '../../src/core/machine-record';
+import type { MachineState, ResourceRecord, SshEndpoint } from '../../src/core/machine-record';
 import { EC2_SSH_PORT, type Ec2Config } from './config';
 import type { Ec2Port, InstanceInfo } from './ec2-port';
 import { instanceIdsToRemove, type Ec2Facts, factsFrom } from './facts';
@@ -12,7 +12,7 @@ import { ensureSecurityGroup } from './security-group';
 import { removeSecurityGroup } from './security-group-removal';
 import { closeSwarmRules, openSwarmRules } from './swarm-rules';
 import { machineStateOf } from './state-map';
-import { machineTags } from './tags';
+import { MANAGED_TAG, machineTags } from './tags';
 
 export interface Ec2DriverOptions {
   /** How long to wait for the instance to reach a state (running, stopped, terminated). */
@@ -25,11 +25,15 @@ export interface Ec2DriverOptions {
   groupReleaseDelaysMs?: number[];
 }
 
+/** Journal kind of a security group requested by name, before EC2 answered with its id. */
+const GROUP_REQUEST = 'ec2-security-group-request';
+
 /**
  * An EC2 instance as a machine. Every resource is journaled before or the moment it exists: the key
  * pair by its unique name before importing it, the launch by its idempotency token (also a tag on the
  * instance) before RunInstances, so `remove` finds the instance even if create died before learning
- * its id. Security groups are ours to delete only when we created them and nothing else uses them.
+ * its id; a security group by its name and VPC before CreateSecurityGroup, then by its id. Security
+ * groups are ours to delete only when we created them (tagged) and nothing else uses them.
  */
 export class Ec2Driver implements Driver {
   readonly name = 'amazonec2';
@@ -78,8 +82,10 @@ export class Ec2Driver implements Driver {
     await this.ec2.importKeyPair(keyName, ctx.sshPublicKey, machineTags(name, this.config));
     throwIfCreateInterrupted(ctx.signal);
 
-    const journalGroup = (groupId: string) => ctx.journal({ kind: 'ec2-security-group', id: groupId, attributes: { region, name: this.config.securityGroup, vpcId: subnet.vpcId } });
-    const group = await ensureSecurityGroup(this.ec2, this.config, subnet.vpcId, name, (m) => ctx.progress(m), journalGroup, ctx.exposeEnginePort ?? true);
+    const groupAttributes = { region, name: this.config.securityGroup, vpcId: subnet.vpcId };
+    const journalGroup = (groupId: string) => ctx.journal({ kind: 'ec2-security-group', id: groupId, attributes: groupAttributes });
+    const journalGroupRequest = () => ctx.journal({ kind: GROUP_REQUEST, id: `${subnet.vpcId}/${this.config.securityGroup}`, attributes: groupAttributes });
+    const group = await ensureSecurityGroup(this.ec2, this.config, subnet.vpcId, name, (m) => ctx.progress(m), { beforeCreate: journalGroupRequest, created: journalGroup }, ctx.exposeEnginePort ?? true);
     // A group of ours that was already there is journaled too: remove deletes it once no machine uses it.
     if (group.managed && !group.created) await journalGroup(group.groupId);
     throwIfCreateInterrupted(ctx.signal);
@@ -204,10 +210,27 @@ export class Ec2Driver implements Driver {
       await this.ec2.deleteKeyPair(keyPair.id);
       notes.push(`deleted key pair ${keyPair.id}`);
     }
-    for (const group of resources.filter((r) => r.kind === 'ec2-security-group')) {
+    for (const group of [...resources.filter((r) => r.kind === 'ec2-security-group'), ...(await this.requestedGroupsNotJournaled(resources))]) {
       notes.push(await removeSecurityGroup(this.ec2, group, this.groupReleaseDelaysMs));
     }
     return notes;
+  }
+
+  /**
+   * Groups whose creation was requested but whose id never reached the journal (the create was killed
+   * in between), found by name in their VPC; only a group tagged as ours, as create would have made it.
+   */
+  private async requestedGroupsNotJournaled(resources: readonly ResourceRecord[]): Promise<ResourceRecord[]> {
+    const found: ResourceRecord[] = [];
+    for (const request of resources.filter((r) => r.kind === GROUP_REQUEST)) {
+      const { name, vpcId } = request.attributes ?? {};
+      if (typeof name !== 'string' || typeof vpcId !== 'string') continue;
+      const journaled = resources.some((r) => r.kind === 'ec2-security-group' && r.attributes?.name === name && r.attributes.vpcId === vpcId);
+      if (journaled) continue;
+      const group = await this.ec2.findSecurityGroup(name, vpcId);
+      if (group && group.tags[MANAGED_TAG] === 'true') found.push({ kind: 'ec2-security-group', id: group.groupId, attributes: request.attributes ?? {} });
+    }
+    return found;
   }
 
   private async stopInstance(force: boolean): Promise<void> {

@@ -26,7 +26,7 @@ export async function ensureSecurityGroup(
   vpcId: string,
   machineName: string,
   progress: (message: string) => void,
-  onCreated: (groupId: string) => Promise<void>,
+  journal: { beforeCreate: () => Promise<void>; created: (groupId: string) => Promise<void> },
   exposeEnginePort = true,
 ): Promise<GroupChoice> {
   const wanted = wantedIngress(config, exposeEnginePort);
@@ -34,6 +34,9 @@ export async function ensureSecurityGroup(
   if (!existing) {
     progress(`creating security group ${config.securityGroup} in ${vpcId}`);
     let groupId: string | undefined;
+    // The request is journaled before it is sent: a create killed before the answer arrives leaves
+    // a group whose id nobody wrote down, and remove must still be able to find it, by name.
+    await journal.beforeCreate();
     try {
       groupId = await ec2.createSecurityGroup(config.securityGroup, `machine hosts: SSH and the docker engine (mutual TLS); created for ${machineName}`, vpcId, { [MANAGED_TAG]: 'true' });
     } catch (err) {
@@ -44,7 +47,7 @@ export async function ensureSecurityGroup(
     }
     if (groupId !== undefined) {
       // Journaled before its rules: if adding them fails (a policy without that permission), the group must still be removed.
-      await onCreated(groupId);
+      await journal.created(groupId);
       await ec2.authorizeIngress(groupId, wanted);
       return { groupId, managed: true, created: true };
     }

@@ -49,7 +49,7 @@ describe('amazonec2 driver', () => {
     await run.driver.preCreateCheck();
     const result = await run.driver.create(run.ctx);
 
-    expect(run.journal.map((r) => r.kind)).toEqual(['ec2-key-pair', 'ec2-security-group', 'ec2-launch', 'ec2-instance']);
+    expect(run.journal.map((r) => r.kind)).toEqual(['ec2-key-pair', 'ec2-security-group-request', 'ec2-security-group', 'ec2-launch', 'ec2-instance']);
     const mutating = ec2.calls.filter((c) => /^(Import|Create|Authorize|Run)/.test(c));
     expect(mutating).toEqual(['ImportKeyPair', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress', 'RunInstances']);
 
@@ -61,14 +61,14 @@ describe('amazonec2 driver', () => {
     expect(instance?.spec.keyName).toBe(keyName);
     expect(instance?.spec.subnetId).toBe('subnet-aaaa1111');
     expect(instance?.spec.imageId).toBe('ami-0000000000000aaaa');
-    expect(instance?.spec.tags).toMatchObject({ Name: 'dev1', 'machine:name': 'dev1', 'machine:launch': run.journal[2]?.id });
+    expect(instance?.spec.tags).toMatchObject({ Name: 'dev1', 'machine:name': 'dev1', 'machine:launch': run.journal[3]?.id });
     expect(run.state).toMatchObject({ instanceId: instance?.instanceId, amiId: 'ami-0000000000000aaaa', subnetId: 'subnet-aaaa1111', vpcId: 'vpc-11111111' });
 
     expect(result.ip).toBe(instance?.publicIp);
     expect(result.ssh).toEqual({ host: instance?.publicIp, port: 22, user: 'ubuntu', keyPath: '/store/machines/dev1/id_ed25519' });
     expect(result.addresses).toEqual([instance?.publicIp, instance?.privateIp]);
 
-    const group = ec2.groups.get(run.journal[1]?.id ?? '');
+    const group = ec2.groups.get(run.journal[2]?.id ?? '');
     expect(group?.tags['machine:managed']).toBe('true');
     expect(group?.ingress.sort()).toEqual(['tcp:22:0.0.0.0/0', 'tcp:2376:0.0.0.0/0']);
   });
@@ -105,7 +105,7 @@ describe('amazonec2 driver', () => {
     ec2.failures.set('RunInstances', new Error('InsufficientInstanceCapacity'));
     const run = setup(ec2);
     await expect(run.driver.create(run.ctx)).rejects.toThrow('InsufficientInstanceCapacity');
-    expect(run.journal.map((r) => r.kind)).toEqual(['ec2-key-pair', 'ec2-security-group', 'ec2-launch']);
+    expect(run.journal.map((r) => r.kind)).toEqual(['ec2-key-pair', 'ec2-security-group-request', 'ec2-security-group', 'ec2-launch']);
 
     ec2.calls.length = 0;
     const notes = await reload(ec2, run).remove();
@@ -122,10 +122,35 @@ describe('amazonec2 driver', () => {
     const run = setup(ec2, { 'amazonec2-security-group': 'dev1-only' });
     await expect(run.driver.create(run.ctx)).rejects.toThrow('UnauthorizedOperation');
     const [group] = [...ec2.groups.values()];
-    expect(run.journal.map((r) => `${r.kind} ${r.id}`)).toEqual([expect.stringMatching(/^ec2-key-pair machine-dev1-/), `ec2-security-group ${group?.groupId}`]);
+    expect(run.journal.map((r) => `${r.kind} ${r.id}`)).toEqual([
+      expect.stringMatching(/^ec2-key-pair machine-dev1-/),
+      'ec2-security-group-request vpc-11111111/dev1-only',
+      `ec2-security-group ${group?.groupId}`,
+    ]);
 
     await reload(ec2, run).remove();
     expect({ keyPairs: ec2.keyPairs.size, groups: ec2.groups.size }).toEqual({ keyPairs: 0, groups: 0 });
+  });
+
+  it('finds a group it asked for by name when create died before its id was journaled', async () => {
+    const ec2 = new FakeEc2Port();
+    const run = setup(ec2);
+    await run.driver.create(run.ctx);
+    const lost = run.journal.filter((r) => r.kind !== 'ec2-security-group');
+    const driver = new Ec2Driver({ machineName: 'dev1', machineDir: '/m', sshKeyPath: '/m/id_ed25519', storePath: '/s', config: ec2ConfigFromFlags({}, {}), state: {}, resources: lost }, ec2, { groupReleaseDelaysMs: [] });
+    const notes = await driver.remove();
+    expect({ instances: [...ec2.instances.values()].map((i) => i.state), keyPairs: ec2.keyPairs.size, groups: ec2.groups.size }).toEqual({ instances: ['terminated'], keyPairs: 0, groups: 0 });
+    expect(notes).toContainEqual(expect.stringMatching(/^deleted security group sg-/));
+  });
+
+  it('never deletes a group of that name that is not ours, though a request for it was journaled', async () => {
+    const ec2 = new FakeEc2Port();
+    const config = ec2ConfigFromFlags({}, {});
+    const users = await ec2.createSecurityGroup(config.securityGroup, 'made by the user', 'vpc-11111111', {});
+    const request: ResourceRecord = { kind: 'ec2-security-group-request', id: `vpc-11111111/${config.securityGroup}`, attributes: { region: config.region, name: config.securityGroup, vpcId: 'vpc-11111111' } };
+    const driver = new Ec2Driver({ machineName: 'dev1', machineDir: '/m', sshKeyPath: '/m/id_ed25519', storePath: '/s', config, state: {}, resources: [request] }, ec2, { groupReleaseDelaysMs: [] });
+    await driver.remove();
+    expect(ec2.groups.has(users)).toBe(true);
   });
 
   it('finds an instance by its launch token when create died before recording the id', async () => {

@@ -72,7 +72,11 @@ function cloudResources(fake: FakeEc2, machine: ContractMachine, groupName: stri
     .map((k) => ({ description: `key pair ${k.name}`, journaledAs: [{ kind: 'ec2-key-pair', id: k.name }] }));
   const groups = snapshot.securityGroups
     .filter((g) => g.name === groupName)
-    .map((g) => ({ description: `security group ${g.name} (${g.groupId})`, journaledAs: [{ kind: 'ec2-security-group', id: g.groupId }] }));
+    // By its id, or by the request journaled before CreateSecurityGroup was sent (remove finds it by name).
+    .map((g) => ({
+      description: `security group ${g.name} (${g.groupId})`,
+      journaledAs: [{ kind: 'ec2-security-group', id: g.groupId }, { kind: 'ec2-security-group-request', id: `${g.vpcId}/${g.name}` }],
+    }));
   // Found by the name tag RunInstances sets at launch; accounted for by its id or by the launch token it carries.
   const instances = liveInstances(fake, machine).map((i) => ({
     description: `instance ${i.instanceId} (${i.state})`,
