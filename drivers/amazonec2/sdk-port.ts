@@ -149,28 +149,20 @@ class SdkEc2Port implements Ec2Port {
   }
 
   async authorizeIngress(groupId: string, rules: IngressRule[]): Promise<void> {
-    if (rules.length === 0) return;
-    const permission = (rule: IngressRule): IpPermission => ({
-      IpProtocol: rule.protocol,
-      FromPort: rule.port,
-      ToPort: rule.port,
-      IpRanges: [{ CidrIp: rule.cidr, Description: rule.description }],
-    });
-    const all = await this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: rules.map(permission) })), ['InvalidPermission.Duplicate']);
-    if (all) return;
-    // Some rule was already there, and EC2 then adds none of the batch: add them one by one.
-    for (const rule of rules) {
-      await this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [permission(rule)] })), ['InvalidPermission.Duplicate']);
-    }
+    await this.authorizeEach(groupId, rules.map(cidrPermission));
   }
 
   async authorizeGroupIngress(groupId: string, rules: GroupIngressRule[]): Promise<void> {
-    if (rules.length === 0) return;
-    const all = await this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: rules.map(groupPermission) })), ['InvalidPermission.Duplicate']);
-    if (all) return;
-    for (const rule of rules) {
-      await this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [groupPermission(rule)] })), ['InvalidPermission.Duplicate']);
-    }
+    await this.authorizeEach(groupId, rules.map(groupPermission));
+  }
+
+  /** All permissions in one call; when some were already there, EC2 adds none of the batch, so one by one. */
+  private async authorizeEach(groupId: string, permissions: IpPermission[]): Promise<void> {
+    if (permissions.length === 0) return;
+    const authorize = (batch: IpPermission[]) =>
+      this.call('AuthorizeSecurityGroupIngress', () => this.client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: batch })), ['InvalidPermission.Duplicate']);
+    if (await authorize(permissions)) return;
+    for (const permission of permissions) await authorize([permission]);
   }
 
   async revokeGroupIngress(groupId: string, rules: GroupIngressRule[]): Promise<void> {
@@ -350,6 +342,10 @@ function imageInfo(image: Image): ImageInfo {
     creationDate: image.CreationDate ?? '',
     rootDeviceName: image.RootDeviceName ?? '/dev/sda1',
   };
+}
+
+function cidrPermission(rule: IngressRule): IpPermission {
+  return { IpProtocol: rule.protocol, FromPort: rule.port, ToPort: rule.port, IpRanges: [{ CidrIp: rule.cidr, Description: rule.description }] };
 }
 
 function groupPermission(rule: GroupIngressRule): IpPermission {

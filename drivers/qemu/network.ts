@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OperationError } from '../../src/core/errors';
 import { withStoreLock } from '../../src/core/store/lock';
+import { writeFileAtomic } from '../../src/core/fs-atomic';
 
 /**
  * Named local networks for QEMU machines (`--qemu-network NAME`): a second NIC on a QEMU socket
@@ -129,9 +130,7 @@ function readEntry(name: string, value: unknown): NetworkEntry | undefined {
 async function writeNetworks(storePath: string, networks: NetworksFile): Promise<void> {
   const file = networksFile(storePath);
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temp, `${JSON.stringify(networks, null, 2)}\n`, { mode: 0o600 });
-  await fs.rename(temp, file);
+  await writeFileAtomic(file, `${JSON.stringify(networks, null, 2)}\n`);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { OperationError } from '../../src/core/errors';
 import { withStoreLock } from '../../src/core/store/lock';
+import { writeFileAtomic } from '../../src/core/fs-atomic';
 
 /**
  * Host ports for QEMU's forwards. Another `machine create` may be choosing ports at the same moment
@@ -87,7 +87,5 @@ async function readReservations(storePath: string): Promise<Reservations> {
 async function writeReservations(storePath: string, reservations: Reservations): Promise<void> {
   const file = reservationsFile(storePath);
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temp, `${JSON.stringify(reservations, null, 2)}\n`, { mode: 0o600 });
-  await fs.rename(temp, file);
+  await writeFileAtomic(file, `${JSON.stringify(reservations, null, 2)}\n`);
 }
