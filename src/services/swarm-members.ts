@@ -40,27 +40,30 @@ export async function withReachableManager<T>(
   const tried: string[] = [];
   for (const manager of candidates) {
     // An unreachable manager is a fact to report if none answers, not a failure of the whole command;
-    // a failure of `use` itself, once a manager answered, is the command's.
-    let failure: { error: unknown } | undefined;
-    const outcome = await withEngineTarget(app, manager, async (target): Promise<{ value: T } | { skip: string }> => {
-      const info = await swarmInfo(target);
-      if (!info.controlAvailable || info.clusterId !== clusterId) return { skip: `${manager.name}: not a manager of this swarm now` };
-      try {
-        return { value: await use(manager, target) };
-      } catch (error) {
-        failure = { error };
-        throw error;
-      }
-    }).catch((err: unknown): { skip: string } => {
-      if (failure) throw failure.error;
-      return { skip: `${manager.name}: ${errorMessage(err)}` };
-    });
-    if ('value' in outcome) return outcome.value;
-    tried.push(outcome.skip);
+    // once a manager answered as one, whatever fails is the command's.
+    let answered = false;
+    try {
+      return await withEngineTarget(app, manager, async (target) => {
+        const info = await swarmInfo(target);
+        if (!info.controlAvailable || info.clusterId !== clusterId) throw new NotManagerNow(manager.name);
+        answered = true;
+        return use(manager, target);
+      });
+    } catch (err) {
+      if (answered) throw err;
+      tried.push(err instanceof NotManagerNow ? err.message : `${manager.name}: ${errorMessage(err)}`);
+    }
   }
   throw new OperationError('SWARM_NO_MANAGER', `no manager of swarm ${clusterId.slice(0, 12)} answers${tried.length > 0 ? ` (${tried.join('; ')})` : ' (the store knows none)'}`, [
     'start a manager (`machine start NAME`), or check `machine swarm ls`',
   ]);
+}
+
+/** A manager by its record that answers, but not as a manager of this swarm (demoted, or another swarm). */
+class NotManagerNow extends Error {
+  constructor(name: string) {
+    super(`${name}: not a manager of this swarm now`);
+  }
 }
 
 /**

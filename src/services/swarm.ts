@@ -31,8 +31,7 @@ export interface InitOptions {
 
 export async function initSwarmOn(app: MachineApp, name: string, options: InitOptions = {}): Promise<SwarmMemberOutcome> {
   const started = Date.now();
-  const record = await app.record(name);
-  if (record.swarm) throw new UsageError(`machine "${name}" is already a ${record.swarm.role} of swarm ${record.swarm.clusterId}`, [`leave it first: machine swarm leave ${name}`]);
+  const record = notYetMember(await app.record(name));
   const advertiseAddr = await advertiseAddressOf(app, record, options.advertiseAddr);
   const notes = await openSwarmPorts(app, record);
   const membership = await withEngineTarget(app, record, async (target) => {
@@ -58,11 +57,7 @@ export async function joinSwarmOn(app: MachineApp, names: readonly string[], opt
   const manager = await memberRecord(app, options.manager);
   if (manager.swarm.role !== 'manager') throw new UsageError(`machine "${options.manager}" is a worker, not a manager`, ['name a manager with --manager (see `machine swarm ls`)']);
   const records: MachineRecord[] = [];
-  for (const name of names) {
-    const record = await app.record(name);
-    if (record.swarm) throw new UsageError(`machine "${name}" is already a ${record.swarm.role} of swarm ${record.swarm.clusterId}`, [`leave it first: machine swarm leave ${name}`]);
-    records.push(record);
-  }
+  for (const name of names) records.push(notYetMember(await app.record(name)));
   const outcomes: SwarmMemberOutcome[] = [];
   for (const record of records) {
     const outcome = await joinOne(app, record, manager.swarm.clusterId, options);
@@ -96,6 +91,12 @@ async function joinOne(app: MachineApp, record: MachineRecord, clusterId: string
   });
   await app.store.update(record.name, (r) => (r.swarm = membership));
   return { name: record.name, ...membership, advertiseAddr, ms: Date.now() - started, notes };
+}
+
+/** The record, when it names no swarm: a member must leave before it can init or join one. */
+function notYetMember(record: MachineRecord): MachineRecord {
+  if (record.swarm) throw new UsageError(`machine "${record.name}" is already a ${record.swarm.role} of swarm ${record.swarm.clusterId}`, [`leave it first: machine swarm leave ${record.name}`]);
+  return record;
 }
 
 /** Before the engine is asked: its peers must be let through the driver's firewall first. */
