@@ -40,6 +40,15 @@ describe('swarm services', () => {
     return { manager, workers };
   };
 
+  it('reaching a manager: one that is down and one whose engine is no manager are skipped, each with its reason', async () => {
+    await formed();
+    // w1's record now claims a manager's role, which its engine does not have; m1's engine stops.
+    await app.store.update('w1', (r) => (r.swarm = { role: 'manager', clusterId: swarm.clusterId ?? '', nodeId: swarm.nodeOf('w1')?.id ?? '' }));
+    await swarm.stopEngine('m1');
+    const err = await rejectionOf(reachableManagerName(app, 'm1'), MachineError);
+    expect(err.message).toMatch(/^no manager of swarm \S+ answers \(m1: .+; w1: not a manager of this swarm now\)$/);
+  });
+
   it('init then join: each engine told over its own connection, records keep role, cluster and node, tokens go nowhere else', async () => {
     const { manager, workers } = await formed();
     expect(manager).toMatchObject({ name: 'm1', role: 'manager', clusterId: swarm.clusterId, advertiseAddr: '10.0.0.1' });
