@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       printPhases(result.timings);
       // Where provisioning spends its time, step by step (each line is stamped with seconds since it began).
       const log = await fs.readFile(path.join(store, 'machines', `bench${round}`, 'provision.log'), 'utf8');
-      for (const line of log.split('\n').filter((l) => /^\[.*\] (---|::phase|engine:)/.test(l))) console.log(`    ${line}`);
+      for (const line of log.split('\n').filter((l) => /^\[.*\] (---|::phase|::step|engine:)/.test(l))) console.log(`    ${line}`);
       await run(process.execPath, [machineBin, 'rm', '-y', `bench${round}`], { env: { ...process.env, MACHINE_STORAGE_PATH: store } });
     }
   } finally {

@@ -1,15 +1,19 @@
 #!/bin/sh
 # Puts the server certificates and the machine drop-in in place and makes dockerd listen with mutual
-# TLS (or, for the ssh transport, on its unix socket only). dockerd is restarted only when something changed (or ENGINE_RESTART=1), so provisioning again
-# leaves running containers alone. Restart, not start: the packages already started dockerd.
+# TLS (or, for the ssh transport, on its unix socket only). dockerd is restarted only when something
+# changed (or install-engine.sh changed packages), so provisioning again leaves running containers alone.
+# Restart, not start: the packages already started dockerd.
 #
 # Env:
 #   ENGINE_TRANSPORT     tls (default): TCP port with mutual TLS; ssh: the unix socket only, no certificates
 #   ENGINE_PORT          TCP port dockerd listens on (must match the drop-in; tls only)
-#   ENGINE_STAGING_DIR   folder holding ca.pem, server.pem, server-key.pem and 10-machine.conf
-#   ENGINE_RESTART       1 to restart even when no file changed (install-engine.sh changed packages)
+#   ENGINE_STAGING_DIR   folder holding ca.pem, server.pem, server-key.pem and 10-machine.conf; a
+#                        packages-changed file there (install-engine.sh leaves it) forces a restart
 #   ENGINE_WAIT_SECONDS  how long to wait for the port after a restart (default 120)
-# Prints ::engine restarted, ::engine started (files in place, dockerd was not running) or ::engine unchanged.
+# The staged drop-in may name dockerd as @DOCKERD@: the runner renders it before install-engine.sh has
+# run, so this script puts in the dockerd it finds (the one install-engine.sh reported).
+# Prints ::dockerd PATH, then ::engine restarted, ::engine started (files in place, dockerd was not
+# running) or ::engine unchanged.
 # The login user that ran sudo (SUDO_USER) joins the docker group, so `machine proxy` can reach
 # /var/run/docker.sock over SSH's direct-streamlocal channel, which cannot go through sudo.
 set -eu
@@ -42,56 +46,105 @@ main() {
     [ -s "$staging/$file" ] || die "$staging/$file is missing"
   done
   [ -d /run/systemd/system ] || die "systemd is not running on this host; machine configures dockerd through its systemd unit"
-  systemctl cat docker.service >/dev/null 2>&1 ||
-    die "there is no docker.service unit on this host; the engine must be installed as a systemd service"
+  read_unit_state
+  case $unit_load_state in
+    loaded) ;;
+    masked) die "docker.service is masked on this host; unmask it (systemctl unmask docker.service) and provision again" ;;
+    *) die "there is no docker.service unit on this host; the engine must be installed as a systemd service" ;;
+  esac
+  dockerd_path=$(command -v dockerd || true)
+  case $dockerd_path in
+    /*) case $dockerd_path in *[!A-Za-z0-9_./+-]*) die "dockerd is at $dockerd_path, a path machine cannot put in a systemd unit" ;; esac ;;
+    *) die "there is no dockerd on this host's PATH" ;;
+  esac
+  # The drop-in as dockerd gets it; checks and comparisons below read this one, never the template.
+  drop_in=$staging/10-machine.conf.final
+  sed "s|@DOCKERD@|$dockerd_path|g" "$staging/10-machine.conf" >"$drop_in"
   refuse_daemon_json_conflicts
-
-  # Before dockerd (re)starts, not after: one thing less on the way to an engine that answers.
-  login_user_joins_docker_group
 
   files_changed=0
   mkdir -p /etc/docker "$DROP_IN_DIR"
   chmod 0755 /etc/docker
+  install_if_changed "$drop_in" "$DROP_IN_DIR/10-machine.conf" 0644
+  # systemd re-reads every unit (seconds on a small VM): in the background, while the rest is put in place.
+  reload_pid=
+  if [ "$files_changed" != 0 ] || [ "$unit_needs_reload" = yes ]; then
+    systemctl daemon-reload &
+    reload_pid=$!
+  fi
+
+  # Before dockerd (re)starts, not after: one thing less on the way to an engine that answers.
+  login_user_joins_docker_group
   if [ "$transport" = tls ]; then
     install_if_changed "$staging/ca.pem" /etc/docker/ca.pem 0644
     install_if_changed "$staging/server.pem" /etc/docker/server.pem 0644
     install_if_changed "$staging/server-key.pem" /etc/docker/server-key.pem 0600
   fi
-  install_if_changed "$staging/10-machine.conf" "$DROP_IN_DIR/10-machine.conf" 0644
+  if [ -n "$reload_pid" ]; then
+    wait "$reload_pid" || die "systemctl daemon-reload failed, so systemd would not see machine's drop-in"
+  fi
+  mark dockerd "$dockerd_path"
 
-  if [ "$files_changed" = 0 ] && [ "${ENGINE_RESTART:-0}" != 1 ] && ! needs_daemon_reload; then
-    if systemctl is-active --quiet docker.service; then
+  if [ "$files_changed" = 0 ] && [ -z "$reload_pid" ] && [ ! -e "$staging/packages-changed" ]; then
+    if [ "$unit_active_state" = active ]; then
       log "engine: unchanged"
       mark engine unchanged
     else
       # Configured already (a machine whose seed put these files in place at boot) but not running yet:
       # start joins a start the boot may have under way, where restart would run dockerd's start twice.
       phase start-engine
-      systemctl reset-failed docker.service 2>/dev/null || true
+      reset_failed_unless_active
       systemctl start docker.service || fail_with_journal "dockerd did not start"
       log "engine: started"
       mark engine started
     fi
   else
     phase restart-engine
-    systemctl daemon-reload
-    # Earlier failed starts count against StartLimitBurst; a fresh provision deserves a fresh budget.
-    systemctl reset-failed docker.service 2>/dev/null || true
+    reset_failed_unless_active
     systemctl restart docker.service || fail_with_journal "dockerd did not start"
     log "engine: restarted"
     mark engine restarted
   fi
   # Enabling runs the SysV compatibility helpers Debian's docker.io ships, seconds on a small VM: only
-  # when it is not enabled yet.
-  systemctl is-enabled --quiet docker.service 2>/dev/null || systemctl enable --quiet docker.service
+  # when it is not enabled yet (the states systemctl is-enabled counts as enabled need nothing).
+  case $unit_file_state in
+    enabled | enabled-runtime | static | alias | indirect | generated | transient) ;;
+    *) systemctl enable --quiet docker.service ;;
+  esac
   if [ "$transport" = tls ]; then wait_for_port; else wait_for_socket; fi
+}
+
+# What systemd knows of docker.service, in one systemctl call (each costs a noticeable fraction of a
+# second on a small VM): unit_load_state, unit_active_state, unit_file_state, unit_needs_reload.
+read_unit_state() {
+  unit_load_state=
+  unit_active_state=
+  unit_file_state=
+  unit_needs_reload=
+  _state=$(systemctl show -p LoadState -p ActiveState -p UnitFileState -p NeedDaemonReload docker.service 2>/dev/null || true)
+  while IFS='=' read -r _key _value; do
+    case $_key in
+      LoadState) unit_load_state=$_value ;;
+      ActiveState) unit_active_state=$_value ;;
+      UnitFileState) unit_file_state=$_value ;;
+      NeedDaemonReload) unit_needs_reload=$_value ;;
+    esac
+  done <<EOF_STATE
+$_state
+EOF_STATE
+}
+
+# Earlier failed starts count against StartLimitBurst; a fresh provision deserves a fresh budget. A
+# running dockerd has none to reset.
+reset_failed_unless_active() {
+  [ "$unit_active_state" = active ] || systemctl reset-failed docker.service 2>/dev/null || true
 }
 
 login_user_joins_docker_group() {
   user=${SUDO_USER:-}
   [ -n "$user" ] && [ "$user" != root ] || return 0
   getent group docker >/dev/null 2>&1 || return 0
-  if id -nG "$user" | tr ' ' '\n' | grep -qx docker; then return 0; fi
+  case " $(id -nG "$user") " in *" docker "*) return 0 ;; esac
   usermod -aG docker "$user"
   log "engine: $user joined the docker group (for machine proxy)"
 }
@@ -114,11 +167,7 @@ refuse_daemon_json_conflicts() {
 
 # The daemon.json keys matching the flags of our drop-in (labels, registries, storage, --engine-opt).
 flag_keys_in_drop_in() {
-  drop_in_flag_keys "$staging/10-machine.conf"
-}
-
-needs_daemon_reload() {
-  [ "$(systemctl show -p NeedDaemonReload --value docker.service 2>/dev/null || true)" = yes ]
+  drop_in_flag_keys "$drop_in"
 }
 
 port_listening() {

@@ -13,6 +13,8 @@
 #   ENGINE_REPO_KEY_FINGERPRINT  that key's fingerprint, checked by machine before upload; named in errors
 #   OS_ID                        debian | ubuntu | raspbian: the flavour of Docker's repository
 #   OS_CODENAME                  the release codename, e.g. bookworm or noble
+#   ENGINE_STAGING_DIR           optional: the provisioning staging folder, where a packages-changed
+#                                file is left when anything was installed (configure-engine.sh reads it)
 # Prints ::dockerd PATH at the end, and ::changed packages when it installed anything.
 set -eu
 # shellcheck source=SCRIPTDIR/lib/common.sh
@@ -145,6 +147,9 @@ install_packages() {
   apt_install --allow-downgrades "$@"
   mark changed packages
   packages_changed=yes
+  # configure-engine.sh runs next in the same staging folder: new packages mean dockerd must restart
+  # even where its configuration files are unchanged.
+  [ -z "${ENGINE_STAGING_DIR:-}" ] || : >"$ENGINE_STAGING_DIR/packages-changed"
 }
 
 # --- the four sources ----------------------------------------------------------------------------------

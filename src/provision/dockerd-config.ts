@@ -16,10 +16,16 @@ export const REMOTE_CERT_PATHS = {
 /** dockerd flags machine sets itself; an --engine-opt naming one of them would make dockerd refuse to start. */
 const MANAGED_FLAGS = new Set(['H', 'host', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey']);
 
+/**
+ * Stands for dockerd in a drop-in rendered before the host has said where dockerd is; configure-engine.sh
+ * replaces it with the path it finds. Never a path, so it can never be mistaken for one.
+ */
+export const DOCKERD_ON_HOST = '@DOCKERD@';
+
 export interface DropInInput {
   engine: EngineOptions;
   driverName: string;
-  /** Absolute path of dockerd on the host, as install-engine.sh reported it. */
+  /** Absolute path of dockerd on the host (as a provisioned image recorded it), or DOCKERD_ON_HOST. */
   dockerdPath: string;
 }
 
@@ -33,7 +39,7 @@ export interface DropInInput {
 export function renderDockerdDropIn(input: DropInInput): string {
   const { engine, driverName, dockerdPath } = input;
   validateEngineOptions(engine);
-  if (!/^\/[A-Za-z0-9_./+-]+$/.test(dockerdPath)) throw new Error(`unexpected dockerd path from the host: ${JSON.stringify(dockerdPath)}`);
+  if (dockerdPath !== DOCKERD_ON_HOST && !/^\/[A-Za-z0-9_./+-]+$/.test(dockerdPath)) throw new Error(`unexpected dockerd path from the host: ${JSON.stringify(dockerdPath)}`);
 
   const args: string[] = [dockerdPath, '-H', 'unix:///var/run/docker.sock'];
   // The ssh transport listens on nothing but the socket: no port exists to be reached, with or without TLS.

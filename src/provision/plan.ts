@@ -1,6 +1,6 @@
 import type { EngineOptions } from '../core/machine-record';
 import { MachineError, UsageError } from '../core/errors';
-import { renderDockerdDropIn } from './dockerd-config';
+import { DOCKERD_ON_HOST, renderDockerdDropIn } from './dockerd-config';
 import type { OsRelease } from './os-release';
 import type { ScriptFile } from './script-bundle';
 
@@ -9,14 +9,24 @@ export interface ProvisionInput {
   machineName: string;
   driverName: string;
   engine: EngineOptions;
-  /** Absent for the ssh transport, where dockerd serves no TLS. */
-  serverTls?: { certPem: string; keyPem: string; caCertPem: string };
+  /**
+   * The server certificate, its key and the CA for a host reporting these addresses. Absent for the
+   * ssh transport, where dockerd serves no TLS.
+   */
+  serverTlsFor?: (hostAddresses: string[]) => Promise<ServerTls>;
   repoKeyArmored?: string;
   /**
    * The host booted from a provisioned image of this very engine recipe: install-engine is skipped
    * (there is nothing to install) and dockerd is where the image's seal found it.
    */
   engineInImage?: { dockerdPath: string };
+}
+
+/** PEM text of dockerd's server side of mutual TLS. */
+export interface ServerTls {
+  certPem: string;
+  keyPem: string;
+  caCertPem: string;
 }
 
 /** A key that has already been checked client-side (its fingerprint computed or compared to a pin). */
@@ -47,6 +57,9 @@ export const STAGED = {
   repoKey: 'engine-repo-key.asc',
 } as const;
 
+/** run-steps.sh runs the steps of one provision in one root shell; see provisionHost. */
+export const RUN_STEPS_SCRIPT = 'run-steps.sh';
+
 /**
  * Where configure-engine.sh installs the staged engine files on the host. A machine booting from a
  * provisioned image gets the same files at first boot (the seed writes them), so that provisioning
@@ -60,13 +73,13 @@ export const ENGINE_HOST_FILES = {
 } as const;
 
 /** Files that exist before any script runs: the scripts, the TLS material and the repository key. */
-export function stagedFiles(input: ProvisionInput, scripts: ScriptFile[], repoKey: RepositoryKey | undefined): StagedFile[] {
+export function stagedFiles(serverTls: ServerTls | undefined, scripts: ScriptFile[], repoKey: RepositoryKey | undefined): StagedFile[] {
   const files: StagedFile[] = scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 }));
-  if (input.serverTls) {
+  if (serverTls) {
     files.push(
-      { relativePath: STAGED.caCert, content: input.serverTls.caCertPem, mode: 0o644 },
-      { relativePath: STAGED.serverCert, content: input.serverTls.certPem, mode: 0o644 },
-      { relativePath: STAGED.serverKey, content: input.serverTls.keyPem, mode: 0o600 },
+      { relativePath: STAGED.caCert, content: serverTls.caCertPem, mode: 0o644 },
+      { relativePath: STAGED.serverCert, content: serverTls.certPem, mode: 0o644 },
+      { relativePath: STAGED.serverKey, content: serverTls.keyPem, mode: 0o600 },
     );
   }
   if (repoKey) files.push({ relativePath: STAGED.repoKey, content: repoKey.armored, mode: 0o600 });
@@ -101,21 +114,21 @@ export function installEngineRun(engine: EngineOptions, os: OsRelease, stagingDi
     env.OS_ID = target.flavour;
     if (target.codename) env.OS_CODENAME = target.codename;
   }
+  // Where install-engine.sh tells configure-engine.sh that packages changed (dockerd must restart).
+  env.ENGINE_STAGING_DIR = stagingDir;
   return { step: 'install-engine', script: `${stagingDir}/install-engine.sh`, env };
 }
 
-/** The drop-in (rendered now that the host told us where dockerd is) and the run that installs it. */
-export function configureEngineRun(
-  input: ProvisionInput,
-  stagingDir: string,
-  dockerdPath: string,
-  packagesChanged: boolean,
-): { dropIn: StagedFile; run: ScriptRun } {
-  const content = renderDockerdDropIn({ engine: input.engine, driverName: input.driverName, dockerdPath });
-  const env: Record<string, string> = input.serverTls
+/**
+ * The drop-in and the run that installs it. The drop-in is rendered before the host has said where
+ * dockerd is (install-engine runs in the same root shell), so it names dockerd as DOCKERD_ON_HOST and
+ * configure-engine.sh puts in the path it finds.
+ */
+export function configureEngineRun(input: ProvisionInput, stagingDir: string): { dropIn: StagedFile; run: ScriptRun } {
+  const content = renderDockerdDropIn({ engine: input.engine, driverName: input.driverName, dockerdPath: DOCKERD_ON_HOST });
+  const env: Record<string, string> = input.serverTlsFor
     ? { ENGINE_TRANSPORT: 'tls', ENGINE_PORT: String(input.engine.port), ENGINE_STAGING_DIR: stagingDir }
     : { ENGINE_TRANSPORT: 'ssh', ENGINE_STAGING_DIR: stagingDir };
-  if (packagesChanged) env.ENGINE_RESTART = '1';
   return {
     dropIn: { relativePath: STAGED.dropIn, content, mode: 0o644 },
     run: { step: 'configure-engine', script: `${stagingDir}/configure-engine.sh`, env },

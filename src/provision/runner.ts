@@ -2,10 +2,12 @@ import { errorMessage, MachineError } from '../core/errors';
 import type { EngineOptions } from '../core/machine-record';
 import type { RemoteSession } from '../ssh/session';
 import { validateEngineOptions } from './dockerd-config';
+import { probeHost } from './host-probe';
 import { detectProvisioner, parseOsRelease, type OsRelease } from './os-release';
 import {
   configureEngineRun,
   installEngineRun,
+  RUN_STEPS_SCRIPT,
   setHostnameRun,
   stagedFiles,
   type ProvisionInput,
@@ -38,11 +40,11 @@ export interface ProvisionResult {
 const ERROR_TAIL_LINES = 30;
 
 /**
- * Makes a Debian-family host a TLS-secured docker engine over one open SSH session: checks sudo, reads
- * /etc/os-release, uploads scripts, certificates and keys to a private staging folder, runs
- * set-hostname, install-engine and configure-engine as root, and removes the staging folder whatever
- * happens. Everything that can be checked locally (engine options, keys) is checked before the host
- * is touched.
+ * Makes a Debian-family host a TLS-secured docker engine over one open SSH session: looks at the host
+ * (user, sudo, a private staging folder, its addresses) while reading /etc/os-release, uploads scripts,
+ * certificates and keys to the staging folder, then runs set-hostname, install-engine and
+ * configure-engine as root in one shell, and removes the staging folder whatever happens. Everything
+ * that can be checked locally (engine options, keys) is checked before the host is touched.
  */
 export async function provisionHost(session: RemoteSession, input: ProvisionInput, events: ProvisionEvents): Promise<ProvisionResult> {
   const started = Date.now();
@@ -52,42 +54,37 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
   const repoKey = await resolveRepositoryKey(input.engine, input.repoKeyArmored);
   const scripts = await readProvisionScripts();
 
-  phase('check-sudo');
-  const userIsRoot = await checkSudo(session);
-
-  phase('detect-os');
-  const os = await readOsRelease(session);
-  const provisioner = detectProvisioner(os);
-  events.log(`os: ${os.prettyName ?? os.id} (ID=${os.id} ID_LIKE=${os.idLike.join(' ')}), provisioner ${provisioner}`);
-
-  phase('upload');
-  const stagingDir = await makeStagingDir(session);
+  phase('probe-host');
+  // Both at once: the SFTP channel that reads os-release is the one the upload needs anyway.
+  const [probed, osRead] = await Promise.allSettled([probeHost(session, scripts), readOsRelease(session)]);
+  if (probed.status === 'rejected') throw probed.reason;
+  const { userIsRoot, stagingDir, addresses } = probed.value;
+  let stagingRemoved = false;
   try {
+    if (osRead.status === 'rejected') throw osRead.reason;
+    const os = osRead.value;
+    const provisioner = detectProvisioner(os);
+    events.log(`os: ${os.prettyName ?? os.id} (ID=${os.id} ID_LIKE=${os.idLike.join(' ')}), provisioner ${provisioner}`);
+
     // Planned before uploading so a usage problem (no codename, no repo URL) stops before any change.
-    const installRun = installEngineRun(input.engine, os, stagingDir, repoKey);
-    await upload(session, stagingDir, stagedFiles(input, scripts, repoKey));
+    const install = input.engineInImage ? undefined : installEngineRun(input.engine, os, stagingDir, repoKey);
+    const configure = configureEngineRun(input, stagingDir);
+    const serverTls = await input.serverTlsFor?.(addresses);
 
-    const runner = new ScriptRunner(session, userIsRoot, events, phase);
-    await runner.run(setHostnameRun(input, stagingDir));
-    const { dockerdPath, packagesChanged } = input.engineInImage ? { dockerdPath: input.engineInImage.dockerdPath, packagesChanged: false } : await installEngine(runner, installRun);
+    phase('upload');
+    await upload(session, stagingDir, [...stagedFiles(serverTls, scripts, repoKey), configure.dropIn]);
 
-    const configure = configureEngineRun(input, stagingDir, dockerdPath, packagesChanged);
-    await upload(session, stagingDir, [configure.dropIn]);
-    const configured = await runner.run(configure.run);
-    return { os, engineChanged: configured.has('engine', 'restarted') || configured.has('engine', 'started'), dockerdPath };
+    const steps = [setHostnameRun(input, stagingDir), ...(install ? [install] : []), configure.run];
+    const output = await new ScriptRunner(session, userIsRoot, events, phase).runSteps(`${stagingDir}/${RUN_STEPS_SCRIPT}`, steps);
+    stagingRemoved = output.has('staging', 'removed');
+    const dockerdPath = output.markers.filter((m) => m.name === 'dockerd').at(-1)?.value;
+    if (!dockerdPath) throw stepFailed('configure-engine', 'the scripts did not report where dockerd is', output.tail());
+    return { os, engineChanged: output.has('engine', 'restarted') || output.has('engine', 'started'), dockerdPath };
   } catch (err) {
     throw err instanceof MachineError ? err : stepFailed('provision', errorMessage(err), [], err);
   } finally {
-    await removeStagingDir(session, stagingDir, events);
+    if (!stagingRemoved) await removeStagingDir(session, stagingDir, events);
   }
-}
-
-/** Runs install-engine.sh: where dockerd is, and whether packages changed (dockerd must then restart). */
-async function installEngine(runner: ScriptRunner, run: ScriptRun): Promise<{ dockerdPath: string; packagesChanged: boolean }> {
-  const install = await runner.run(run);
-  const dockerdPath = install.marker('dockerd')?.value;
-  if (!dockerdPath) throw stepFailed('install-engine', 'the script did not report where dockerd is', install.tail());
-  return { dockerdPath, packagesChanged: install.has('changed', 'packages') };
 }
 
 export interface PackageVersionChange {
@@ -133,11 +130,10 @@ async function runOneScript(session: RemoteSession, events: ProvisionEvents, wha
   const started = Date.now();
   const phase = (name: string): void => events.phase(name, Date.now() - started);
   const scripts = await readProvisionScripts();
-  phase('check-sudo');
-  const userIsRoot = await checkSudo(session);
-  phase('upload');
-  const stagingDir = await makeStagingDir(session);
+  phase('probe-host');
+  const { userIsRoot, stagingDir } = await probeHost(session, scripts);
   try {
+    phase('upload');
     await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
     return await new ScriptRunner(session, userIsRoot, events, phase).run({ ...run, script: `${stagingDir}/${run.script}` });
   } catch (err) {
@@ -145,26 +141,6 @@ async function runOneScript(session: RemoteSession, events: ProvisionEvents, wha
   } finally {
     await removeStagingDir(session, stagingDir, events);
   }
-}
-
-/** The user's uid on the first line; the exit status is sudo's (passwordless sudo works). */
-export const CHECK_SUDO = 'id -u; sudo -n true';
-
-/** True when the SSH user is root (no sudo needed); otherwise sudo must work without a password. */
-async function checkSudo(session: RemoteSession): Promise<boolean> {
-  // One round trip for both questions; for root, sudo's answer (it may not even be installed) is ignored.
-  const sudo = await session.exec(CHECK_SUDO);
-  if (sudo.stdout.split('\n')[0]?.trim() === '0') return true;
-  if (sudo.code === 0) return false;
-  const user = (await session.exec('id -un')).stdout.trim() || 'the SSH user';
-  const detail = sudo.stderr.trim() || `sudo exited with ${sudo.code}`;
-  throw new MachineError(`user ${user} needs passwordless sudo on the host: ${detail}`, {
-    code: 'NO_SUDO',
-    suggestions: [
-      `on the host, as root: echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/${user}`,
-      'or connect as root',
-    ],
-  });
 }
 
 async function readOsRelease(session: RemoteSession): Promise<OsRelease> {
@@ -176,21 +152,6 @@ async function readOsRelease(session: RemoteSession): Promise<OsRelease> {
     }
   }
   throw new MachineError('cannot read /etc/os-release on the host, so its OS is unknown', { code: 'UNSUPPORTED_OS' });
-}
-
-/**
- * The private staging folder and its lib/, in one round trip (each exec costs the host a shell start),
- * under sh whatever the login shell is.
- */
-export const MAKE_STAGING_DIR = `sh -c 'dir=$(mktemp -d) && mkdir "$dir/lib" && echo "$dir"'`;
-
-async function makeStagingDir(session: RemoteSession): Promise<string> {
-  const made = await session.exec(MAKE_STAGING_DIR);
-  const dir = made.stdout.trim();
-  if (made.code !== 0 || !/^\/[A-Za-z0-9._/-]+$/.test(dir)) {
-    throw stepFailed('upload', `cannot make a staging folder on the host (mktemp -d): ${made.stderr.trim() || dir}`, []);
-  }
-  return dir;
 }
 
 /** All at once: SFTP takes concurrent requests on one channel, and each file is several round trips. */
@@ -217,14 +178,35 @@ class ScriptRunner {
     private readonly phase: (name: string) => void,
   ) {}
 
+  /** One script as root. */
   async run(run: ScriptRun): Promise<ScriptOutput> {
     this.phase(run.step);
-    const command = rootScriptCommand(run.script, run.env, this.userIsRoot);
-    this.events.log(`--- ${run.step}: ${command}`);
+    return this.execute(run.step, run.step, rootScriptCommand(run.script, run.env, this.userIsRoot));
+  }
+
+  /**
+   * Several scripts in one root shell (run-steps.sh, which must sit beside them): one sudo and one
+   * channel instead of one each. Their environments are merged; each step is announced with ::step,
+   * which names the phase and the step a failure is blamed on.
+   */
+  async runSteps(runStepsScript: string, steps: ScriptRun[]): Promise<ScriptOutput> {
+    const folder = runStepsScript.slice(0, runStepsScript.lastIndexOf('/'));
+    for (const step of steps) {
+      if (step.script !== `${folder}/${step.step}.sh`) throw new Error(`internal: step ${step.step} is not ${folder}/${step.step}.sh`);
+    }
+    const command = rootScriptCommand(runStepsScript, mergedEnvironment(steps), this.userIsRoot, steps.map((s) => s.step));
+    return this.execute('provision', steps[0]?.step ?? 'provision', command);
+  }
+
+  private async execute(title: string, firstStep: string, command: string): Promise<ScriptOutput> {
+    this.events.log(`--- ${title}: ${command}`);
+    let step = firstStep;
     const output = new ScriptOutput(
       (line) => this.events.log(line),
       (marker) => {
-        if (marker.name === 'phase' && marker.value !== '') this.phase(marker.value);
+        if (marker.value === '') return;
+        if (marker.name === 'step') step = marker.value;
+        if (marker.name === 'phase' || marker.name === 'step') this.phase(marker.value);
       },
       ERROR_TAIL_LINES,
     );
@@ -244,7 +226,7 @@ class ScriptRunner {
         },
       });
     } catch (err) {
-      throw stepFailed(run.step, errorMessage(err), output.tail(), err);
+      throw stepFailed(step, errorMessage(err), output.tail(), err);
     } finally {
       stdout.end();
       stderr.end();
@@ -259,10 +241,22 @@ class ScriptRunner {
     }
     if (result.code !== 0) {
       const reason = lastErrorLine(output.tail()) ?? `exit status ${result.code}`;
-      throw stepFailed(run.step, reason, output.tail());
+      throw stepFailed(step, reason, output.tail());
     }
     return output;
   }
+}
+
+/** The steps' variables, which never overlap except for one shared value (the staging folder). */
+function mergedEnvironment(steps: ScriptRun[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const { step, env: own } of steps) {
+    for (const [name, value] of Object.entries(own)) {
+      if (name in env && env[name] !== value) throw new Error(`internal: step ${step} sets ${name} differently from an earlier step`);
+      env[name] = value;
+    }
+  }
+  return env;
 }
 
 function lastErrorLine(lines: string[]): string | undefined {

@@ -16,9 +16,9 @@ export interface ProvisionOutcome {
 }
 
 /**
- * Makes the host a TLS-secured engine over one open session: issues the server certificate for every
- * address the host has, then runs the provisioning scripts. The full output goes to provision.log.
- * `reuseServerCert` keeps the current server certificate when it still covers the host (re-provision
+ * Makes the host a TLS-secured engine over one open session: runs the provisioning scripts, which ask
+ * for the server certificate once the host has reported its addresses (it is issued for all of them).
+ * The full output goes to provision.log. `reuseServerCert` keeps the current server certificate when it still covers the host (re-provision
  * must not rotate certificates, or dockerd would restart every time).
  */
 export async function provisionMachine(
@@ -31,9 +31,15 @@ export async function provisionMachine(
   const { layout } = app;
 
   const sshOnly = engineTransport(record) === 'ssh';
+  let sans: string[] = [];
   // The ssh transport serves no TLS, so the host gets no server certificate to keep safe.
-  const sans = sshOnly ? [] : await ensureServerCertificate(app, record, session, progress, options);
-  const serverTls = sshOnly ? undefined : await readServerTls(layout, record.name);
+  const serverTlsFor = sshOnly
+    ? undefined
+    : async (hostAddresses: string[]) => {
+        sans = unique([record.ip, ...(options.extraAddresses ?? []), ...hostAddresses, ...record.tls.sans].filter(isPresent));
+        await ensureServerCertificateFor(app, record, sans, options.reuseServerCert, progress);
+        return readServerTls(layout, record.name);
+      };
   // The record's schema keeps this path inside the store; the read refuses links on the way.
   const repoKeyArmored = record.engine.repoKeyPath ? await readRequired(layout, layout.resolve(record.engine.repoKeyPath)) : undefined;
 
@@ -47,7 +53,7 @@ export async function provisionMachine(
         machineName: record.name,
         driverName: record.driver,
         engine: record.engine,
-        ...(serverTls ? { serverTls } : {}),
+        ...(serverTlsFor ? { serverTlsFor } : {}),
         ...(repoKeyArmored ? { repoKeyArmored } : {}),
         ...(options.engineInImage ? { engineInImage: options.engineInImage } : {}),
       },
@@ -61,20 +67,6 @@ export async function provisionMachine(
   } finally {
     await new Promise<void>((resolve) => log.end(resolve));
   }
-}
-
-/** Issues (or keeps, when it still covers every address) the server certificate; answers its names. */
-async function ensureServerCertificate(
-  app: MachineApp,
-  record: MachineRecord,
-  session: RemoteSession,
-  progress: Progress,
-  options: { reuseServerCert: boolean; extraAddresses?: string[] },
-): Promise<string[]> {
-  const reported = await hostAddresses(session);
-  const names = unique([record.ip, ...(options.extraAddresses ?? []), ...reported, ...record.tls.sans].filter(isPresent));
-  await ensureServerCertificateFor(app, record, names, options.reuseServerCert, progress);
-  return names;
 }
 
 /**
@@ -104,29 +96,6 @@ export async function readServerTls(layout: StoreLayout, name: string): Promise<
     (['server.pem', 'server-key.pem', 'ca.pem'] as const).map((file) => readRequired(layout, layout.machineFile(name, file))),
   );
   return { certPem, keyPem, caCertPem };
-}
-
-/**
- * Every global address the host reports, so a client using any of them passes TLS verification.
- * Container bridges are left out: they appear only once dockerd runs, and counting them would make
- * the second provision re-issue the certificate and restart dockerd for nothing.
- */
-async function hostAddresses(session: RemoteSession): Promise<string[]> {
-  const result = await session.exec('ip -o addr show scope global 2>/dev/null || true');
-  return parseIpAddrOutput(result.stdout);
-}
-
-export function parseIpAddrOutput(output: string): string[] {
-  const addresses: string[] = [];
-  for (const line of output.split('\n')) {
-    // "2: eth0    inet 10.0.2.15/24 brd 10.0.2.255 scope global eth0"
-    const match = /^\d+:\s+(\S+)\s+inet6?\s+([0-9a-fA-F.:]+)\//.exec(line);
-    if (!match) continue;
-    const [, iface, address] = match;
-    if (/^(docker\d*|br-|veth|docker_gwbridge|cni|flannel|cali)/.test(iface)) continue;
-    addresses.push(address);
-  }
-  return addresses;
 }
 
 /** A crash between writing the certificate and its key must not leave a pair dockerd cannot use. */

@@ -1,24 +1,28 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { renderDockerdDropIn } from '../../src/provision/dockerd-config';
+import { DOCKERD_ON_HOST, renderDockerdDropIn } from '../../src/provision/dockerd-config';
 import { ENGINE_HOST_FILES } from '../../src/provision/plan';
 import { describeWhen } from '../helpers/prerequisite';
-import { SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
+import { HIDE_HOST_DOCKERD, SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
 
 const SCRIPT = path.join(__dirname, '../../provision-scripts/configure-engine.sh');
 const describeReal = describeWhen(sandboxAvailable(), SANDBOX_NEEDS);
 
 /**
- * The real configure-engine.sh in a namespace sandbox. Only systemd is stood in for: a `systemctl` on
- * PATH whose `restart` starts a TCP listener on the port, so the script's change detection, file modes,
- * daemon.json check and port wait all run for real. dockerd itself runs in the lead's VM tests.
+ * The real configure-engine.sh in a namespace sandbox. Only systemd and dockerd are stood in for: a
+ * `systemctl` on PATH whose `restart` starts a TCP listener on the port, and a `dockerd` that is only
+ * ever looked up, so the script's change detection, file modes, daemon.json check and port wait all run
+ * for real. dockerd itself runs in the VM tests.
  */
 const FAKE_SYSTEMCTL = `#!/bin/sh
 echo "systemctl $*" >> "$WORK/systemctl.log"
 case "$1" in
-  cat|daemon-reload|reset-failed|enable) exit 0 ;;
-  show) echo no ;;
+  daemon-reload|reset-failed|enable) exit 0 ;;
+  show)
+    active=inactive
+    if [ -f "$WORK/listener.pid" ] && kill -0 "$(cat "$WORK/listener.pid")" 2>/dev/null; then active=active; fi
+    printf 'LoadState=%s\\nActiveState=%s\\nUnitFileState=%s\\nNeedDaemonReload=no\\n' "\${LOAD_STATE:-loaded}" "$active" "\${UNIT_FILE_STATE:-enabled}" ;;
   is-active) [ -f "$WORK/listener.pid" ] && kill -0 "$(cat "$WORK/listener.pid")" 2>/dev/null ;;
   is-failed) exit 1 ;;
   start|restart)
@@ -45,6 +49,7 @@ describeReal('configure-engine.sh', () => {
     mkdirSync(path.join(work, 'bin'));
     mkdirSync(staging);
     writeFileSync(path.join(work, 'bin/systemctl'), FAKE_SYSTEMCTL, { mode: 0o755 });
+    writeFileSync(path.join(work, 'bin/dockerd'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
     writeFileSync(path.join(work, 'bin/journalctl'), '#!/bin/sh\necho "dockerd[42]: fake journal line"\n', { mode: 0o755 });
     writeFileSync(path.join(staging, 'ca.pem'), 'CA\n');
     writeFileSync(path.join(staging, 'server.pem'), 'SERVER\n');
@@ -54,12 +59,12 @@ describeReal('configure-engine.sh', () => {
   });
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  function run(steps: string, env: Record<string, string> = {}) {
+  function run(steps: string, env: Record<string, string> = {}, extraSetup = 'true') {
     // /etc is an overlay of this machine's: a docker.io or dockerd of its own (the fleet tests run one)
     // leaves a docker group and /etc/docker/key.json there, which a fresh host has not.
     const setup = 'mkdir -p /run/systemd/system && rm -rf /etc/docker && { groupdel docker 2>/dev/null || true; }';
     const body = `${steps}; status=$?; [ ! -f "$WORK/listener.pid" ] || kill "$(cat "$WORK/listener.pid")" 2>/dev/null; exit $status`;
-    return runInSandbox(work, setup, ['sh', '-c', body], {
+    return runInSandbox(work, `${setup} && ${extraSetup}`, ['sh', '-c', body], {
       PATH: `${path.join(work, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       WORK: work,
       SCRIPT,
@@ -92,7 +97,9 @@ describeReal('configure-engine.sh', () => {
     expect(second).toContain('engine: unchanged\n::engine unchanged');
     expect(second).not.toContain('updated');
     expect(second).toContain('=== modes 600 644 644');
-    expect(rotated).toBe('updated /etc/docker/server.pem\n::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\nSERVER2\n');
+    expect(rotated).toBe(
+      `updated /etc/docker/server.pem\n::dockerd ${work}/bin/dockerd\n::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\nSERVER2\n`,
+    );
   });
 
   it('with the ssh transport installs no certificate, opens no port and waits for the socket', () => {
@@ -132,10 +139,56 @@ describeReal('configure-engine.sh', () => {
     expect(result.stdout).toBe(paths.map((p, i) => `=== ${p}\n${staged[i]}`).join(''));
   });
 
-  it('restarts when asked even if no file changed (packages were installed)', () => {
-    const result = run('sh "$SCRIPT" >/dev/null && ENGINE_RESTART=1 sh "$SCRIPT"');
-    expect(result.status).toBe(0);
+  it('restarts when install-engine left packages-changed in the staging folder, even if no file changed', () => {
+    const result = run('sh "$SCRIPT" >/dev/null && : > "$ENGINE_STAGING_DIR/packages-changed" && sh "$SCRIPT"');
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(result.stdout).toContain('::engine restarted');
+  });
+
+  it('puts the dockerd it finds where the drop-in names @DOCKERD@, and compares the result', () => {
+    const engine = { install: 'none' as const, port: 2376, labels: [], opts: [], env: [], insecureRegistries: [], registryMirrors: [] };
+    writeFileSync(path.join(staging, '10-machine.conf'), renderDockerdDropIn({ engine, driverName: 'generic', dockerdPath: DOCKERD_ON_HOST }));
+    const result = run(`sh "$SCRIPT" && echo "=== again" && sh "$SCRIPT" && echo "=== installed" && cat ${ENGINE_HOST_FILES.dropIn}`);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const [first, again, installed] = result.stdout.split(/=== (?:again|installed)\n/);
+    expect(first).toContain(`::dockerd ${work}/bin/dockerd\n`);
+    expect(again).toContain('::engine unchanged');
+    expect(installed).toContain(`ExecStart=${work}/bin/dockerd -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2376 --tlsverify`);
+    expect(installed).not.toContain('@DOCKERD@');
+  });
+
+  it('fails, changing nothing, on a host with no dockerd on PATH', () => {
+    const result = run('rm "$WORK/bin/dockerd" && PATH="$WORK/bin:/usr/bin:/bin" sh "$SCRIPT"; status=$?; ls /etc/docker 2>/dev/null; exit $status', {}, HIDE_HOST_DOCKERD);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe("error: there is no dockerd on this host's PATH\n");
+    expect(result.stdout).toBe('');
+  });
+
+  it('asks systemd to reload only when the drop-in changed, and enables dockerd only when it is not', () => {
+    const calls = (marker: string) => `echo "=== ${marker} $(grep -Eo "systemctl (daemon-reload|enable|reset-failed)" "$WORK/systemctl.log" | tr "\\n" ,)"; : > "$WORK/systemctl.log"`;
+    const result = run(
+      [
+        'sh "$SCRIPT" >/dev/null',
+        calls('first'),
+        'echo SERVER2 > "$ENGINE_STAGING_DIR/server.pem"',
+        'sh "$SCRIPT" >/dev/null',
+        calls('certificate'),
+        'UNIT_FILE_STATE=disabled sh "$SCRIPT" >/dev/null',
+        calls('disabled'),
+      ].join(' && '),
+    );
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    // The first run finds dockerd down (no listener yet), so its failed-start budget is reset.
+    expect(result.stdout).toBe('=== first systemctl daemon-reload,systemctl reset-failed,\n=== certificate \n=== disabled systemctl enable,\n');
+  });
+
+  it('refuses a masked docker.service and a host without one', () => {
+    const masked = run('sh "$SCRIPT"', { LOAD_STATE: 'masked' });
+    expect(masked.status).toBe(1);
+    expect(masked.stderr).toMatch(/^error: docker.service is masked on this host; unmask it/);
+    const missing = run('sh "$SCRIPT"', { LOAD_STATE: 'not-found' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^error: there is no docker.service unit on this host/);
   });
 
   it('refuses a daemon.json that sets hosts or a flag we pass, and names the keys', () => {

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeWhen } from '../helpers/prerequisite';
-import { SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
+import { HIDE_HOST_DOCKERD, SANDBOX_NEEDS, runInSandbox, sandboxAvailable } from './sandbox';
 
 const SCRIPT = path.join(__dirname, '../../provision-scripts/install-engine.sh');
 const DOCKER_KEY = path.join(__dirname, '../../keys/docker-apt.asc');
@@ -69,13 +69,18 @@ describeReal('install-engine.sh', () => {
         ' docker-ce | 5:27.3.0-1~debian.12~bookworm | https://download.docker.com/linux/debian bookworm/stable amd64 Packages\n',
     );
     writeFileSync(path.join(work, 'madison-docker-ce-cli'), ' docker-ce-cli | 5:27.3.1-1~debian.12~bookworm | https://download.docker.com/linux/debian bookworm/stable amd64 Packages\n');
-    const result = run({ ...dockerEnv, ENGINE_VERSION: '27.3' }, 'cat /etc/apt/sources.list.d/machine-docker.sources; cmp /etc/apt/keyrings/machine-docker.asc "$ENGINE_REPO_KEY_FILE" && echo key-ok;');
+    const result = run(
+      { ...dockerEnv, ENGINE_VERSION: '27.3', ENGINE_STAGING_DIR: work },
+      'cat /etc/apt/sources.list.d/machine-docker.sources; cmp /etc/apt/keyrings/machine-docker.asc "$ENGINE_REPO_KEY_FILE" && echo key-ok;',
+    );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(
       'Types: deb\nURIs: https://download.docker.com/linux/debian\nSuites: bookworm\nComponents: stable\nSigned-By: /etc/apt/keyrings/machine-docker.asc\nkey-ok',
     );
     expect(result.stdout).toContain('::changed packages\nengine: Docker version 27.3.1, build test\n::dockerd ');
+    // configure-engine.sh, next in the same staging folder, restarts dockerd because of it.
+    expect(existsSync(path.join(work, 'packages-changed'))).toBe(true);
     const apt = readFileSync(path.join(work, 'apt.log'), 'utf8');
     expect(apt).toMatch(/apt-get .*update/);
     expect(apt).toMatch(/install --no-install-recommends .* docker-ce=5:27\.3\.1-1~debian\.12~bookworm docker-ce-cli=5:27\.3\.1-1~debian\.12~bookworm containerd\.io/);
@@ -83,8 +88,9 @@ describeReal('install-engine.sh', () => {
 
   it('does nothing, not even apt-get update, when the engine is installed at the requested version', () => {
     writeFileSync(path.join(work, 'installed'), 'ca-certificates 1\napparmor 1\ndocker.io 20.10.24+dfsg1-1+b3\n');
-    const result = run({ ENGINE_INSTALL: 'distro', ENGINE_VERSION: '20.10' });
+    const result = run({ ENGINE_INSTALL: 'distro', ENGINE_VERSION: '20.10', ENGINE_STAGING_DIR: work });
     expect(result.status).toBe(0);
+    expect(existsSync(path.join(work, 'packages-changed'))).toBe(false);
     expect(result.stdout).toContain('engine: docker.io 20.10.24+dfsg1-1+b3 already installed; nothing to do');
     expect(result.stdout).not.toContain('::changed');
     expect(() => readFileSync(path.join(work, 'apt.log'))).toThrow();
@@ -107,10 +113,7 @@ describeReal('install-engine.sh', () => {
 
   it('with none, requires an existing dockerd', () => {
     rmSync(path.join(work, 'bin/dockerd'));
-    // The script looks in /usr/sbin too, where this machine may have a dockerd of its own (the fleet
-    // tests run one): an overlay hides it inside the sandbox.
-    const hideHostDockerd = 'mkdir -p "$work/sbin-upper" "$work/sbin-work" && mount -t overlay overlay -o "lowerdir=/usr/sbin,upperdir=$work/sbin-upper,workdir=$work/sbin-work" /usr/sbin && rm -f /usr/sbin/dockerd';
-    const result = runInSandbox(work, hideHostDockerd, ['sh', SCRIPT], { PATH: `${path.join(work, 'bin')}:/usr/bin:/bin`, WORK: work, ENGINE_INSTALL: 'none' });
+    const result = runInSandbox(work, HIDE_HOST_DOCKERD, ['sh', SCRIPT], { PATH: `${path.join(work, 'bin')}:/usr/bin:/bin`, WORK: work, ENGINE_INSTALL: 'none' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('error: --engine-install none, but there is no dockerd on this host');
   });

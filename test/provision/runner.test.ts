@@ -6,13 +6,14 @@ import { MachineError } from '../../src/core/errors';
 import type { EngineOptions } from '../../src/core/machine-record';
 import { DOCKER_APT_KEY_FINGERPRINT } from '../../src/provision/docker-key';
 import { rootScriptCommand } from '../../src/provision/remote-command';
-import { CHECK_SUDO, MAKE_STAGING_DIR, provisionHost, type ProvisionInput } from '../../src/provision/runner';
+import { PROBE_COMMAND } from '../../src/provision/host-probe';
+import { provisionHost, type ProvisionInput } from '../../src/provision/runner';
 import { FakeSession } from './fake-session';
 import { rejectionOf } from '../helpers/rejection';
 import { SYNC_CHILD_TIMEOUT_MS } from '../helpers/sync-child';
 
 const INSTALLED = '::phase apt-update\nHit:1 http://mirror.example bookworm InRelease\n::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n';
-const RESTARTED = '::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\n';
+const RESTARTED = '::dockerd /usr/bin/dockerd\n::phase restart-engine\nengine: restarted\n::engine restarted\nengine: listening on tcp port 2376 with TLS\n';
 
 function engine(overrides: Partial<EngineOptions> = {}): EngineOptions {
   return { install: 'docker', port: 2376, labels: [], opts: [], env: [], insecureRegistries: [], registryMirrors: [], ...overrides };
@@ -23,7 +24,7 @@ function input(overrides: Partial<ProvisionInput> = {}): ProvisionInput {
     machineName: 'dev1',
     driverName: 'generic',
     engine: engine(),
-    serverTls: { certPem: 'SERVER CERT', keyPem: 'SERVER KEY', caCertPem: 'CA CERT' },
+    serverTlsFor: async () => ({ certPem: 'SERVER CERT', keyPem: 'SERVER KEY', caCertPem: 'CA CERT' }),
     ...overrides,
   };
 }
@@ -58,17 +59,16 @@ describe('provisionHost', () => {
       dockerdPath: '/usr/bin/dockerd',
     });
     const dir = session.stagingDir;
+    // One look at the host, then every script in one root shell, which removes the staging folder itself.
     expect(session.commands).toEqual([
-      CHECK_SUDO,
-      MAKE_STAGING_DIR,
-      `sudo -n env MACHINE_HOSTNAME='dev1' sh '${dir}/set-hostname.sh'`,
-      `sudo -n env ENGINE_INSTALL='docker' ENGINE_REPO_URL='https://download.docker.com/linux/debian' ENGINE_REPO_SUITE='bookworm'` +
+      PROBE_COMMAND,
+      `sudo -n env MACHINE_HOSTNAME='dev1' ENGINE_INSTALL='docker' ENGINE_REPO_URL='https://download.docker.com/linux/debian' ENGINE_REPO_SUITE='bookworm'` +
         ` ENGINE_REPO_COMPONENT='stable' ENGINE_REPO_KEY_FILE='${dir}/engine-repo-key.asc' ENGINE_REPO_KEY_FINGERPRINT='${DOCKER_APT_KEY_FINGERPRINT}'` +
-        ` OS_ID='debian' OS_CODENAME='bookworm' sh '${dir}/install-engine.sh'`,
-      `sudo -n env ENGINE_TRANSPORT='tls' ENGINE_PORT='2376' ENGINE_STAGING_DIR='${dir}' ENGINE_RESTART='1' sh '${dir}/configure-engine.sh'`,
-      `rm -rf -- '${dir}'`,
+        ` OS_ID='debian' OS_CODENAME='bookworm' ENGINE_STAGING_DIR='${dir}' ENGINE_TRANSPORT='tls' ENGINE_PORT='2376'` +
+        ` sh '${dir}/run-steps.sh' 'set-hostname' 'install-engine' 'configure-engine'`,
     ]);
-    expect(phases).toEqual(['check-sudo', 'detect-os', 'upload', 'set-hostname', 'install-engine', 'apt-update', 'apt-install', 'configure-engine', 'restart-engine']);
+    expect(session.ran).toEqual(['set-hostname', 'install-engine', 'configure-engine']);
+    expect(phases).toEqual(['probe-host', 'upload', 'set-hostname', 'install-engine', 'apt-update', 'apt-install', 'configure-engine', 'restart-engine']);
     expect(lines).toContain('Hit:1 http://mirror.example bookworm InRelease');
     expect(lines).toContain('engine: restarted');
   });
@@ -85,46 +85,55 @@ describe('provisionHost', () => {
     expect(session.files.get(`${dir}/server.pem`)?.content).toBe('SERVER CERT');
     expect(session.files.get(`${dir}/ca.pem`)?.content).toBe('CA CERT');
     expect(session.files.get(`${dir}/engine-repo-key.asc`)?.content).toBe(readFileSync(path.join(__dirname, '../../keys/docker-apt.asc'), 'utf8'));
+    // Rendered before the host says where dockerd is: configure-engine.sh puts in the path it finds.
     const dropIn = session.files.get(`${dir}/10-machine.conf`)?.content ?? '';
-    expect(dropIn).toContain('ExecStart=/usr/bin/dockerd -H unix:///var/run/docker.sock');
+    expect(dropIn).toContain('ExecStart=@DOCKERD@ -H unix:///var/run/docker.sock');
     expect(dropIn).toContain('--label env=dev --label provider=generic');
-    // The drop-in is written after install-engine reported dockerd, before configure-engine runs.
     const order = session.order;
-    const ran = (script: string) => order.findIndex((o) => o.startsWith('exec ') && o.includes(script));
-    expect(order.indexOf(`write ${dir}/10-machine.conf`)).toBeGreaterThan(ran('install-engine.sh'));
-    expect(order.indexOf(`write ${dir}/10-machine.conf`)).toBeLessThan(ran('configure-engine.sh'));
+    expect(order.indexOf(`write ${dir}/10-machine.conf`)).toBeLessThan(order.findIndex((o) => o.startsWith('exec ') && o.includes('run-steps.sh')));
+  });
+
+  it('issues the server certificate for the addresses the probe reported, before uploading it', async () => {
+    const session = happySession();
+    session.addressReport = '2: eth0    inet 10.0.2.15/24 brd 10.0.2.255 scope global eth0\n3: docker0    inet 172.17.0.1/16 scope global docker0\n';
+    const asked: string[][] = [];
+    const tls = { certPem: 'CERT FOR 10.0.2.15', keyPem: 'KEY', caCertPem: 'CA' };
+    await provisionHost(session, input({ serverTlsFor: async (addresses) => (asked.push(addresses), tls) }), recorder().events);
+    expect(asked).toEqual([['10.0.2.15']]);
+    expect(session.files.get(`${session.stagingDir}/server.pem`)?.content).toBe('CERT FOR 10.0.2.15');
   });
 
   it('ships no server certificate for the ssh transport, and tells configure-engine to listen on the socket only', async () => {
     const session = happySession();
-    const { serverTls: _unused, ...withoutTls } = input({ engine: engine({ transport: 'ssh' }) });
+    const { serverTlsFor: _unused, ...withoutTls } = input({ engine: engine({ transport: 'ssh' }) });
     await provisionHost(session, withoutTls, recorder().events);
     const dir = session.stagingDir;
     for (const file of ['server.pem', 'server-key.pem', 'ca.pem']) expect(session.files.has(`${dir}/${file}`)).toBe(false);
-    expect(session.commands).toContain(`sudo -n env ENGINE_TRANSPORT='ssh' ENGINE_STAGING_DIR='${dir}' ENGINE_RESTART='1' sh '${dir}/configure-engine.sh'`);
+    const steps = session.commands.find((c) => c.includes('run-steps.sh')) ?? '';
+    expect(steps).toContain(`ENGINE_TRANSPORT='ssh'`);
+    expect(steps).not.toContain('ENGINE_PORT');
     const dropIn = session.files.get(`${dir}/10-machine.conf`)?.content ?? '';
-    expect(dropIn).toContain('ExecStart=/usr/bin/dockerd -H unix:///var/run/docker.sock --label provider=generic');
+    expect(dropIn).toContain('ExecStart=@DOCKERD@ -H unix:///var/run/docker.sock --label provider=generic');
     expect(dropIn).not.toMatch(/tcp:|--tls/);
   });
 
-  it('skips install-engine on a host booted from a provisioned image, with the dockerd path the image recorded', async () => {
+  it('skips install-engine on a host booted from a provisioned image, and answers the dockerd the host reports', async () => {
     const session = happySession();
+    session.scriptReplies['configure-engine'] = { stdout: '::dockerd /usr/sbin/dockerd\nengine: unchanged\n::engine unchanged\n' };
     const { phases, events } = recorder();
     const result = await provisionHost(session, input({ engineInImage: { dockerdPath: '/usr/sbin/dockerd' } }), events);
-    expect(result.dockerdPath).toBe('/usr/sbin/dockerd');
-    expect(session.commands.some((c) => c.includes('install-engine.sh'))).toBe(false);
+    expect(result).toMatchObject({ dockerdPath: '/usr/sbin/dockerd', engineChanged: false });
+    expect(session.ran).toEqual(['set-hostname', 'configure-engine']);
     expect(phases).not.toContain('install-engine');
-    expect(session.files.get(`${session.stagingDir}/10-machine.conf`)?.content).toContain('ExecStart=/usr/sbin/dockerd ');
-    expect(session.commands.find((c) => c.includes('configure-engine.sh'))).not.toContain('ENGINE_RESTART');
+    expect(session.commands.find((c) => c.includes('run-steps.sh'))).not.toContain('ENGINE_INSTALL');
   });
 
-  it('reports no change and does not force a restart when nothing was installed', async () => {
+  it('reports no change when configure-engine left dockerd as it was', async () => {
     const session = happySession();
     session.scriptReplies['install-engine'] = { stdout: 'engine: already installed\n::dockerd /usr/bin/dockerd\n' };
-    session.scriptReplies['configure-engine'] = { stdout: 'engine: unchanged\n::engine unchanged\n' };
+    session.scriptReplies['configure-engine'] = { stdout: '::dockerd /usr/bin/dockerd\nengine: unchanged\n::engine unchanged\n' };
     const result = await provisionHost(session, input(), recorder().events);
     expect(result.engineChanged).toBe(false);
-    expect(session.commands.find((c) => c.includes('configure-engine.sh'))).not.toContain('ENGINE_RESTART');
   });
 
   it('runs without sudo when the SSH user is root, and reads output from sessions that do not stream', async () => {
@@ -133,8 +142,8 @@ describe('provisionHost', () => {
     session.streams = false;
     const result = await provisionHost(session, input({ engine: engine({ install: 'distro' }) }), recorder().events);
     expect(result.dockerdPath).toBe('/usr/bin/dockerd');
-    expect(session.commands.filter((c) => c.endsWith(".sh'") && c.startsWith('sudo'))).toEqual([]);
-    expect(session.commands.find((c) => c.includes('install-engine.sh'))).toBe(`env ENGINE_INSTALL='distro' sh '${session.stagingDir}/install-engine.sh'`);
+    expect(session.commands.filter((c) => c.startsWith('sudo'))).toEqual([]);
+    expect(session.commands.find((c) => c.includes('run-steps.sh'))).toMatch(/^env MACHINE_HOSTNAME='dev1' ENGINE_INSTALL='distro' /);
   });
 
   it('passes a repo install its URL, suite, component, key and fingerprint', async () => {
@@ -148,7 +157,7 @@ describe('provisionHost', () => {
       }),
       recorder().events,
     );
-    const command = session.commands.find((c) => c.includes('install-engine.sh')) ?? '';
+    const command = session.commands.find((c) => c.includes('run-steps.sh')) ?? '';
     expect(command).toContain("ENGINE_INSTALL='repo' ENGINE_VERSION='27.3' ENGINE_REPO_URL='https://mirror.example/docker' ENGINE_REPO_SUITE='stable/'");
     expect(command).toContain(`ENGINE_REPO_KEY_FINGERPRINT='${DOCKER_APT_KEY_FINGERPRINT}'`);
     expect(session.files.get(`${session.stagingDir}/engine-repo-key.asc`)).toEqual({ content: key, mode: 0o600 });
@@ -176,7 +185,7 @@ describe('provisionHost', () => {
     const err = await failure(provisionHost(session, input(), recorder().events));
     expect(err.code).toBe('NO_SUDO');
     expect(err.message).toBe('user debian needs passwordless sudo on the host: sudo: a password is required');
-    expect(session.commands).not.toContain(MAKE_STAGING_DIR);
+    expect(session.commands).toEqual([PROBE_COMMAND]);
   });
 
   it('fails fast on an unsupported OS, before uploading anything', async () => {
@@ -202,14 +211,15 @@ describe('provisionHost', () => {
     expect(err.message).toContain('line 39');
     expect(err.message).not.toContain('line 5\n');
     expect(session.commands.at(-1)).toBe(`rm -rf -- '${session.stagingDir}'`);
-    expect(session.commands.some((c) => c.includes('configure-engine.sh'))).toBe(false);
+    expect(session.ran).toEqual(['set-hostname', 'install-engine']);
   });
 
-  it('fails when install-engine does not say where dockerd is', async () => {
+  it('fails when the scripts do not say where dockerd is', async () => {
     const session = happySession();
     session.scriptReplies['install-engine'] = { stdout: 'done\n' };
+    session.scriptReplies['configure-engine'] = { stdout: 'engine: restarted\n::engine restarted\n' };
     const err = await failure(provisionHost(session, input(), recorder().events));
-    expect(err.message).toMatch(/^provisioning failed at install-engine: the script did not report where dockerd is/);
+    expect(err.message).toMatch(/^provisioning failed at configure-engine: the scripts did not report where dockerd is/);
   });
 
   it('needs a codename for Docker repository installs', async () => {

@@ -22,6 +22,13 @@ eval "$SANDBOX_SETUP"
 exec "$@"
 `;
 
+/**
+ * Sandbox setup that hides this machine's own dockerd: the scripts look in /usr/sbin too, where a
+ * dockerd may be (the fleet tests install docker.io), and a fresh host has none.
+ */
+export const HIDE_HOST_DOCKERD =
+  'mkdir -p "$work/sbin-upper" "$work/sbin-work" && mount -t overlay overlay -o "lowerdir=/usr/sbin,upperdir=$work/sbin-upper,workdir=$work/sbin-work" /usr/sbin && rm -f /usr/sbin/dockerd';
+
 export const SANDBOX_NEEDS = 'root and unshare with mount, UTS and network namespaces';
 
 export function sandboxAvailable(): boolean {

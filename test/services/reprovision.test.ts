@@ -17,7 +17,7 @@ async function setUp(): Promise<World> {
 
 const read = (file: string) => fs.readFile(file, 'utf8');
 const serverCert = (w: World) => read(w.app.layout.machineFile('dev1', 'server.pem'));
-const configureRuns = (w: World) => w.host.commands().filter((c) => c.endsWith("configure-engine.sh'"));
+const configureRuns = (w: World) => w.host.scriptsRun().filter((script) => script === 'configure-engine');
 
 it('provisions over one strict connection, keeps a server certificate that still fits, and waits for the engine', async () => {
   const w = await setUp();

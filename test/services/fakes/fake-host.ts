@@ -13,7 +13,7 @@ import { fakeHostKey } from '../../ssh/fake-host-key';
 export const FRESH_HOST_REPLIES: Record<string, ScriptReply> = {
   'set-hostname': { stdout: 'hostname: set\n::changed hostname\n' },
   'install-engine': { stdout: '::phase apt-install\n::changed packages\n::dockerd /usr/bin/dockerd\n' },
-  'configure-engine': { stdout: '::phase restart-engine\nengine: restarted\n::engine restarted\n' },
+  'configure-engine': { stdout: '::dockerd /usr/bin/dockerd\n::phase restart-engine\nengine: restarted\n::engine restarted\n' },
   'seal-image': { stdout: '::phase remove-identity\nsealed\n::dockerd /usr/bin/dockerd\n' },
 };
 
@@ -74,6 +74,11 @@ export class FakeHost implements SshConnector {
   /** The commands run over every session, in order. */
   commands(): string[] {
     return this.sessions.flatMap((s) => s.commands);
+  }
+
+  /** The provisioning scripts the host ran over every session, in order. */
+  scriptsRun(): string[] {
+    return this.sessions.flatMap((s) => s.ran);
   }
 
   async stop(): Promise<void> {

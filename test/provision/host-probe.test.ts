@@ -1,4 +1,4 @@
-import { parseIpAddrOutput } from '../../src/services/provision-machine';
+import { parseIpAddrOutput } from '../../src/provision/host-probe';
 
 describe('parseIpAddrOutput', () => {
   it('keeps global addresses of real interfaces and drops container bridges', () => {
