@@ -9,7 +9,7 @@
 # Args: the steps, by script name without .sh (set-hostname, install-engine, configure-engine).
 # Env:  what the steps take (every step gets all of it; their variables do not overlap).
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
+case $0 in */*) here=${0%/*} ;; *) here=$PWD ;; esac
 
 [ "$#" -gt 0 ] || {
   printf 'error: no provisioning step named\n' >&2

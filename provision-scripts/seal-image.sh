@@ -13,8 +13,10 @@
 # restarted. A condition on the drop-in keeps it down until then (and is always true afterwards).
 # The caller shuts the host down afterwards; this script does not, so that it can report how it went.
 set -eu
+# Where this script is, without a dirname process (each costs a noticeable fraction of a second on a small VM).
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
 # shellcheck source=SCRIPTDIR/lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$here/lib/common.sh"
 
 DROP_IN_DIR=/etc/systemd/system/docker.service.d
 

@@ -27,6 +27,7 @@ case "$1" in
   is-failed) exit 1 ;;
   start|restart)
     [ -z "\${FAIL_RESTART:-}" ] || exit 1
+    [ -z "\${NEVER_LISTENS:-}" ] || exit 0
     if [ "$1" = start ] && [ -f "$WORK/listener.pid" ] && kill -0 "$(cat "$WORK/listener.pid")" 2>/dev/null; then exit 0; fi
     [ ! -f "$WORK/listener.pid" ] || kill "$(cat "$WORK/listener.pid")" 2>/dev/null || true
     if [ "\${ENGINE_TRANSPORT:-tls}" = ssh ]; then
@@ -205,6 +206,17 @@ describeReal('configure-engine.sh', () => {
     const withOption = run(`mkdir -p /etc/docker && printf '{ "debug": true }\\n' > /etc/docker/daemon.json && sed -i 's/--label provider=generic/--label provider=generic --debug/' "$ENGINE_STAGING_DIR/10-machine.conf" && sh "$SCRIPT"`);
     expect(withOption.status).toBe(1);
     expect(withOption.stderr).toMatch(/daemon.json sets debug, which machine passes to dockerd as flags/);
+  });
+
+  it('gives up on a dockerd that never listens after ENGINE_WAIT_SECONDS, with the journal', () => {
+    const result = run('sh "$SCRIPT"; status=$?; echo "=== looks $(grep -c "systemctl is-failed" "$WORK/systemctl.log")"; exit $status', {
+      NEVER_LISTENS: '1',
+      ENGINE_WAIT_SECONDS: '1',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('--- journalctl -u docker (last 30 lines) ---\ndockerd[42]: fake journal line\nerror: dockerd is not listening on port 2376 after 1s\n');
+    // A look every fifth of a second: one second of patience is six looks (the first at once), not two.
+    expect(result.stdout).toMatch(/=== looks 6\n$/);
   });
 
   it('prints the journal and fails when dockerd does not start', () => {

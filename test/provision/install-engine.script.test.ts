@@ -15,6 +15,14 @@ const describeReal = describeWhen(sandboxAvailable(), SANDBOX_NEEDS);
  */
 const FAKES: Record<string, string> = {
   'dpkg-query': `#!/bin/sh
+case "$2" in
+  *Status-Abbrev*)
+    shift 2
+    for pkg; do
+      awk -v p="$pkg" '$1 == p { found = 1 } END { exit !found }' "$WORK/installed" && printf 'ii %s ' "$pkg"
+    done
+    exit 0 ;;
+esac
 for pkg; do :; done
 v=$(awk -v p="$pkg" '$1 == p { print $2 }' "$WORK/installed")
 [ -n "$v" ] && echo "install ok installed $v"`,
@@ -116,6 +124,27 @@ describeReal('install-engine.sh', () => {
     const result = runInSandbox(work, HIDE_HOST_DOCKERD, ['sh', SCRIPT], { PATH: `${path.join(work, 'bin')}:/usr/bin:/bin`, WORK: work, ENGINE_INSTALL: 'none' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('error: --engine-install none, but there is no dockerd on this host');
+  });
+
+  it('with none, installs the support packages that are missing, and only those', () => {
+    // An AppArmor kernel, whatever this machine runs: the sandbox's own /sys/module says so.
+    const appArmorKernel = 'mount -t tmpfs tmpfs /sys/module && mkdir -p /sys/module/apparmor/parameters && echo Y > /sys/module/apparmor/parameters/enabled';
+    const env = { PATH: `${path.join(work, 'bin')}:/usr/bin:/bin`, WORK: work, ENGINE_INSTALL: 'none', ENGINE_STAGING_DIR: work };
+    writeFileSync(path.join(work, 'installed'), 'ca-certificates 20230311\n');
+    const missing = runInSandbox(work, appArmorKernel, ['sh', SCRIPT], env);
+    expect({ status: missing.status, stderr: missing.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(missing.stdout).toContain('installing: apparmor\n');
+    expect(readFileSync(path.join(work, 'apt.log'), 'utf8')).toMatch(/install --no-install-recommends .* apparmor\n/);
+    expect(existsSync(path.join(work, 'packages-changed'))).toBe(true);
+
+    rmSync(path.join(work, 'apt.log'));
+    rmSync(path.join(work, 'packages-changed'));
+    writeFileSync(path.join(work, 'installed'), 'ca-certificates 20230311\napparmor 3.0.8-3\n');
+    const ready = runInSandbox(work, appArmorKernel, ['sh', SCRIPT], env);
+    expect({ status: ready.status, stderr: ready.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(ready.stdout).toContain('engine: using the engine already installed');
+    expect(existsSync(path.join(work, 'apt.log'))).toBe(false);
+    expect(existsSync(path.join(work, 'packages-changed'))).toBe(false);
   });
 
   it('rejects an unknown install source', () => {
