@@ -145,8 +145,21 @@ reset_failed_unless_active() {
 login_user_joins_docker_group() {
   user=${SUDO_USER:-}
   [ -n "$user" ] && [ "$user" != root ] || return 0
-  getent group docker >/dev/null 2>&1 || return 0
-  case " $(id -nG "$user") " in *" docker "*) return 0 ;; esac
+  # /etc/group read by the shell itself, not getent and id (a process each): the engine packages make
+  # the docker group there, and a membership the user already has elsewhere is only repeated here.
+  _docker_group=no
+  _members=
+  _group=
+  # "|| [ -n ... ]": a last line without its newline counts too.
+  while IFS=: read -r _group _ _ _members || [ -n "$_group" ]; do
+    if [ "$_group" = docker ]; then
+      _docker_group=yes
+      break
+    fi
+    _group=
+  done </etc/group
+  [ "$_docker_group" = yes ] || return 0
+  case ",$_members," in *",$user,"*) return 0 ;; esac
   usermod -aG docker "$user"
   log "engine: $user joined the docker group (for machine proxy)"
 }

@@ -7,6 +7,8 @@ import { parseMarker } from './script-output';
 export interface HostProbe {
   /** The SSH user is root: scripts run without sudo. */
   userIsRoot: boolean;
+  /** The SSH user's name, for messages. */
+  user: string;
   /** A private folder (the SSH user's, 0700) for this operation's files; the caller removes it. */
   stagingDir: string;
   /** Every global address the host reports, container bridges left out. */
@@ -19,8 +21,8 @@ export const PROBE_SCRIPT = 'probe-host.sh';
 export const PROBE_COMMAND = 'sh -s';
 
 /**
- * One round trip for what used to take four: uid, passwordless sudo, a staging folder and the host's
- * addresses. Fails with NO_SUDO (naming the user and what sudo said) before any folder is made.
+ * One round trip for what used to take four: the user, a staging folder and the host's addresses.
+ * Whether sudo works is learnt from the first root command (see sudoRefused).
  */
 export async function probeHost(session: RemoteSession, scripts: ScriptFile[]): Promise<HostProbe> {
   const script = scripts.find((s) => s.relativePath === PROBE_SCRIPT);
@@ -37,22 +39,13 @@ export async function probeHost(session: RemoteSession, scripts: ScriptFile[]): 
       code: 'PROVISION_FAILED',
     });
   }
-  const sudo = markers.get('sudo');
-  if (uid !== '0' && sudo !== '0') throw noSudo(markers.get('user') || 'the SSH user', result.stderr.trim() || `sudo exited with ${sudo ?? 'no status'}`);
   const stagingDir = markers.get('staging') ?? '';
   if (!/^\/[A-Za-z0-9._/-]+$/.test(stagingDir)) {
     throw new MachineError(`provisioning failed at upload: cannot make a staging folder on the host (mktemp -d): ${result.stderr.trim() || stagingDir}`, {
       code: 'PROVISION_FAILED',
     });
   }
-  return { userIsRoot: uid === '0', stagingDir, addresses: parseIpAddrOutput(result.stdout) };
-}
-
-function noSudo(user: string, detail: string): MachineError {
-  return new MachineError(`user ${user} needs passwordless sudo on the host: ${detail}`, {
-    code: 'NO_SUDO',
-    suggestions: [`on the host, as root: echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/${user}`, 'or connect as root'],
-  });
+  return { userIsRoot: uid === '0', user: markers.get('user') || 'the SSH user', stagingDir, addresses: parseIpAddrOutput(result.stdout) };
 }
 
 /**

@@ -2,7 +2,8 @@ import { errorMessage, MachineError } from '../core/errors';
 import type { EngineOptions } from '../core/machine-record';
 import type { RemoteSession } from '../ssh/session';
 import { validateEngineOptions } from './dockerd-config';
-import { probeHost } from './host-probe';
+import { probeHost, type HostProbe } from './host-probe';
+import { noSudo, sudoRefused } from './sudo';
 import { detectProvisioner, parseOsRelease, type OsRelease } from './os-release';
 import {
   configureEngineRun,
@@ -58,7 +59,8 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
   // Both at once: the SFTP channel that reads os-release is the one the upload needs anyway.
   const [probed, osRead] = await Promise.allSettled([probeHost(session, scripts), readOsRelease(session)]);
   if (probed.status === 'rejected') throw probed.reason;
-  const { userIsRoot, stagingDir, addresses } = probed.value;
+  const probe = probed.value;
+  const { stagingDir, addresses } = probe;
   let stagingRemoved = false;
   try {
     if (osRead.status === 'rejected') throw osRead.reason;
@@ -75,7 +77,7 @@ export async function provisionHost(session: RemoteSession, input: ProvisionInpu
     await upload(session, stagingDir, [...stagedFiles(serverTls, scripts, repoKey), configure.dropIn]);
 
     const steps = [setHostnameRun(input, stagingDir), ...(install ? [install] : []), configure.run];
-    const output = await new ScriptRunner(session, userIsRoot, events, phase).runSteps(`${stagingDir}/${RUN_STEPS_SCRIPT}`, steps);
+    const output = await new ScriptRunner(session, probe, events, phase).runSteps(`${stagingDir}/${RUN_STEPS_SCRIPT}`, steps);
     stagingRemoved = output.has('staging', 'removed');
     const dockerdPath = output.markers.filter((m) => m.name === 'dockerd').at(-1)?.value;
     if (!dockerdPath) throw stepFailed('configure-engine', 'the scripts did not report where dockerd is', output.tail());
@@ -131,11 +133,12 @@ async function runOneScript(session: RemoteSession, events: ProvisionEvents, wha
   const phase = (name: string): void => events.phase(name, Date.now() - started);
   const scripts = await readProvisionScripts();
   phase('probe-host');
-  const { userIsRoot, stagingDir } = await probeHost(session, scripts);
+  const probe = await probeHost(session, scripts);
+  const { stagingDir } = probe;
   try {
     phase('upload');
     await upload(session, stagingDir, scripts.map((s) => ({ relativePath: s.relativePath, content: s.content, mode: 0o644 })));
-    return await new ScriptRunner(session, userIsRoot, events, phase).run({ ...run, script: `${stagingDir}/${run.script}` });
+    return await new ScriptRunner(session, probe, events, phase).run({ ...run, script: `${stagingDir}/${run.script}` });
   } catch (err) {
     throw err instanceof MachineError ? err : stepFailed(what, errorMessage(err), [], err);
   } finally {
@@ -173,7 +176,7 @@ async function removeStagingDir(session: RemoteSession, stagingDir: string, even
 class ScriptRunner {
   constructor(
     private readonly session: RemoteSession,
-    private readonly userIsRoot: boolean,
+    private readonly sshUser: Pick<HostProbe, 'userIsRoot' | 'user'>,
     private readonly events: ProvisionEvents,
     private readonly phase: (name: string) => void,
   ) {}
@@ -181,7 +184,7 @@ class ScriptRunner {
   /** One script as root. */
   async run(run: ScriptRun): Promise<ScriptOutput> {
     this.phase(run.step);
-    return this.execute(run.step, run.step, rootScriptCommand(run.script, run.env, this.userIsRoot));
+    return this.execute(run.step, run.step, rootScriptCommand(run.script, run.env, this.sshUser.userIsRoot));
   }
 
   /**
@@ -194,7 +197,7 @@ class ScriptRunner {
     for (const step of steps) {
       if (step.script !== `${folder}/${step.step}.sh`) throw new Error(`internal: step ${step.step} is not ${folder}/${step.step}.sh`);
     }
-    const command = rootScriptCommand(runStepsScript, mergedEnvironment(steps), this.userIsRoot, steps.map((s) => s.step));
+    const command = rootScriptCommand(runStepsScript, mergedEnvironment(steps), this.sshUser.userIsRoot, steps.map((s) => s.step));
     return this.execute('provision', steps[0]?.step ?? 'provision', command);
   }
 
@@ -210,8 +213,17 @@ class ScriptRunner {
       },
       ERROR_TAIL_LINES,
     );
-    const stdout = new LineSplitter((line) => output.line(line));
-    const stderr = new LineSplitter((line) => output.line(line));
+    // Counted apart too: a root command that printed nothing on stdout never reached its script.
+    let stdoutLines = 0;
+    const stderrLines: string[] = [];
+    const stdout = new LineSplitter((line) => {
+      stdoutLines++;
+      output.line(line);
+    });
+    const stderr = new LineSplitter((line) => {
+      if (stderrLines.length < ERROR_TAIL_LINES) stderrLines.push(line);
+      output.line(line);
+    });
     let streamed = false;
     let result;
     try {
@@ -233,11 +245,16 @@ class ScriptRunner {
     }
     // A session that does not stream still returns the output; use it then.
     if (!streamed) {
-      for (const text of [result.stdout, result.stderr]) {
-        const splitter = new LineSplitter((line) => output.line(line));
+      for (const [text, splitter] of [
+        [result.stdout, stdout],
+        [result.stderr, stderr],
+      ] as const) {
         splitter.push(Buffer.from(text, 'utf8'));
         splitter.end();
       }
+    }
+    if (result.code !== 0 && !this.sshUser.userIsRoot && sudoRefused(stdoutLines, stderrLines)) {
+      throw noSudo(this.sshUser.user, stderrLines.join(' ').trim());
     }
     if (result.code !== 0) {
       const reason = lastErrorLine(output.tail()) ?? `exit status ${result.code}`;

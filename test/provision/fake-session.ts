@@ -36,6 +36,7 @@ export class FakeSession implements RemoteSession {
     this.order.push(`exec ${command}`);
     if (command === PROBE_COMMAND) return this.probe(options.stdin?.toString() ?? '');
     if (command.startsWith('rm -rf ')) return ok('');
+    if (command.startsWith('sudo -n ') && !this.sudoWorks) return { code: 1, stdout: '', stderr: 'sudo: a password is required\n' };
     const steps = /\/run-steps\.sh' (.+)$/.exec(command);
     if (steps) return this.runSteps(command, steps[1].split(' ').map((word) => word.replace(/'/g, '')), options);
     const script = /\/([a-z-]+)\.sh'$/.exec(command)?.[1];
@@ -47,14 +48,10 @@ export class FakeSession implements RemoteSession {
     return { code: 127, stdout: '', stderr: `unexpected command: ${command}` };
   }
 
-  /** As probe-host.sh answers: uid, sudo, and (when root is reachable) the staging folder and addresses. */
+  /** As probe-host.sh answers: uid, user, the staging folder and the addresses. */
   private probe(script: string): ExecResult {
     if (!script.includes('::uid')) return { code: 2, stdout: '', stderr: 'sh: no probe script on stdin' };
-    if (this.uid !== '0' && !this.sudoWorks) {
-      return { code: 0, stdout: `::uid ${this.uid}\n::sudo 1\n::user ${this.user}\n`, stderr: 'sudo: a password is required\n' };
-    }
-    const sudo = this.uid === '0' ? '' : '::sudo 0\n';
-    return ok(`::uid ${this.uid}\n${sudo}::staging ${this.stagingDir}\n${this.addressReport}`);
+    return ok(`::uid ${this.uid}\n::user ${this.user}\n::staging ${this.stagingDir}\n${this.addressReport}`);
   }
 
   /** As run-steps.sh: each step announced, its reply given, the first failure ending the run. */

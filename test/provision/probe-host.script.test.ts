@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MachineError } from '../../src/core/errors';
@@ -50,9 +50,6 @@ describe('probeHost with probe-host.sh', () => {
     tmp = path.join(work, 'tmp');
     mkdirSync(bin);
     mkdirSync(tmp);
-    // Not root, whatever runs the tests; sudo answers as the SUDO_ANSWER variable says.
-    writeFileSync(path.join(bin, 'id'), '#!/bin/sh\ncase "$1" in -u) echo 1000 ;; -un) echo alice ;; esac\n', { mode: 0o755 });
-    writeFileSync(path.join(bin, 'sudo'), '#!/bin/sh\n[ "$SUDO_ANSWER" = yes ] && exit 0\necho "sudo: a password is required" >&2\nexit 1\n', { mode: 0o755 });
     writeFileSync(
       path.join(bin, 'ip'),
       '#!/bin/sh\nprintf "2: eth0    inet 10.0.2.15/24 brd 10.0.2.255 scope global eth0\\n3: docker0    inet 172.17.0.1/16 scope global docker0\\n"\n',
@@ -61,24 +58,25 @@ describe('probeHost with probe-host.sh', () => {
   });
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  function session(sudoAnswer: 'yes' | 'no'): LocalShellSession {
-    return new LocalShellSession({ PATH: `${bin}:/usr/bin:/bin`, TMPDIR: tmp, SUDO_ANSWER: sudoAnswer });
+  function session(): LocalShellSession {
+    return new LocalShellSession({ PATH: `${bin}:/usr/bin:/bin`, TMPDIR: tmp, LOGNAME: 'alice' });
   }
 
   it('answers the user, a private staging folder with lib/ and the global addresses in one command', async () => {
-    const probe = await probeHost(session('yes'), await readProvisionScripts());
-    expect(probe.userIsRoot).toBe(false);
+    const probe = await probeHost(session(), await readProvisionScripts());
+    // The uid is read from /proc, so it is whoever runs the tests.
+    expect(probe.userIsRoot).toBe(process.getuid?.() === 0);
+    expect(probe.user).toBe('alice');
     expect(probe.addresses).toEqual(['10.0.2.15']);
     expect(path.dirname(probe.stagingDir)).toBe(tmp);
     expect(statSync(probe.stagingDir).mode & 0o777).toBe(0o700);
     expect(existsSync(path.join(probe.stagingDir, 'lib'))).toBe(true);
   });
 
-  it('fails with NO_SUDO naming the user and what sudo said, and makes no folder', async () => {
-    const err = await rejectionOf(probeHost(session('no'), await readProvisionScripts()), MachineError);
-    expect(err.code).toBe('NO_SUDO');
-    expect(err.message).toBe('user alice needs passwordless sudo on the host: sudo: a password is required');
-    expect(err.suggestions).toContain("on the host, as root: echo 'alice ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/alice");
-    expect(readdirSync(tmp)).toEqual([]);
+  it('fails naming what went wrong when no staging folder can be made', async () => {
+    rmSync(tmp, { recursive: true });
+    const err = await rejectionOf(probeHost(session(), await readProvisionScripts()), MachineError);
+    expect(err.code).toBe('PROVISION_FAILED');
+    expect(err.message).toMatch(/^provisioning failed at upload: cannot make a staging folder on the host \(mktemp -d\): mktemp: /);
   });
 });

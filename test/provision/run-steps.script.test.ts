@@ -33,20 +33,36 @@ describe('run-steps.sh', () => {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
-  it('runs the steps in order, announcing each, then removes its own staging folder', () => {
-    const result = run(['set-hostname', 'configure-engine'], { ENGINE_STAGING_DIR: staging });
-    expect(result).toEqual({
-      status: 0,
-      stdout: '::step set-hostname\nset-hostname ran with NAME=dev1\n::step configure-engine\nconfigure-engine ran with NAME=dev1\n::staging removed\n',
-      stderr: '',
-    });
+  it('runs the steps, announcing each, set-hostname beside the others, then removes its own staging folder', () => {
+    const result = run(['set-hostname', 'install-engine', 'configure-engine'], { ENGINE_STAGING_DIR: staging });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = result.stdout.trimEnd().split('\n');
+    // The engine steps in order, each after its announcement; set-hostname's line may fall anywhere after its own.
+    const at = (line: string) => lines.indexOf(line);
+    expect(at('::step set-hostname')).toBe(0);
+    expect(at('set-hostname ran with NAME=dev1')).toBeGreaterThan(0);
+    expect(at('::step install-engine')).toBeLessThan(at('install-engine ran with NAME=dev1'));
+    expect(at('install-engine ran with NAME=dev1')).toBeLessThan(at('::step configure-engine'));
+    expect(at('::step configure-engine')).toBeLessThan(at('configure-engine ran with NAME=dev1'));
+    expect(lines.at(-1)).toBe('::staging removed');
+    expect(lines).toHaveLength(7);
     expect(existsSync(staging)).toBe(false);
   });
 
-  it('stops at the first failing step with its exit status, and leaves the folder to the runner', () => {
+  it('stops at the first failing step with its exit status, names it last, and leaves the folder to the runner', () => {
     const result = run(['set-hostname', 'install-engine', 'configure-engine'], { ENGINE_STAGING_DIR: staging, FAIL_INSTALL_ENGINE: '3' });
     expect(result.status).toBe(3);
-    expect(result.stdout).toBe('::step set-hostname\nset-hostname ran with NAME=dev1\n::step install-engine\ninstall-engine ran with NAME=dev1\n');
+    const steps = result.stdout.split('\n').filter((line) => line.startsWith('::step '));
+    expect(steps).toEqual(['::step set-hostname', '::step install-engine']);
+    expect(result.stdout).not.toContain('configure-engine ran');
+    expect(existsSync(staging)).toBe(true);
+  });
+
+  it('waits for set-hostname, and blames it when it is the step that failed', () => {
+    const result = run(['set-hostname', 'install-engine', 'configure-engine'], { ENGINE_STAGING_DIR: staging, FAIL_SET_HOSTNAME: '4' });
+    expect(result.status).toBe(4);
+    expect(result.stdout).toContain('configure-engine ran with NAME=dev1');
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('::step set-hostname');
     expect(existsSync(staging)).toBe(true);
   });
 

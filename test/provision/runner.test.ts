@@ -185,7 +185,9 @@ describe('provisionHost', () => {
     const err = await failure(provisionHost(session, input(), recorder().events));
     expect(err.code).toBe('NO_SUDO');
     expect(err.message).toBe('user debian needs passwordless sudo on the host: sudo: a password is required');
-    expect(session.commands).toEqual([PROBE_COMMAND]);
+    // Learnt from the root shell, which never started; nothing of ours is left on the host.
+    expect(session.ran).toEqual([]);
+    expect(session.commands.at(-1)).toBe(`rm -rf -- '${session.stagingDir}'`);
   });
 
   it('fails fast on an unsupported OS, before uploading anything', async () => {
