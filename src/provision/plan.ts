@@ -1,6 +1,6 @@
 import type { EngineOptions } from '../core/machine-record';
 import { MachineError, UsageError } from '../core/errors';
-import { DOCKERD_ON_HOST, renderDockerdDropIn } from './dockerd-config';
+import { DOCKERD_ON_HOST, DROP_IN_PATH, REMOTE_CERT_PATHS, renderDockerdDropIn } from './dockerd-config';
 import type { OsRelease } from './os-release';
 import type { ScriptFile } from './script-bundle';
 
@@ -16,10 +16,10 @@ export interface ProvisionInput {
   serverTlsFor?: (hostAddresses: string[]) => Promise<ServerTls>;
   repoKeyArmored?: string;
   /**
-   * The host booted from a provisioned image of this very engine recipe: install-engine is skipped
-   * (there is nothing to install) and dockerd is where the image's seal found it.
+   * The host booted from a provisioned image of this very engine recipe: install-engine is skipped,
+   * there is nothing to install (configure-engine finds dockerd itself).
    */
-  engineInImage?: { dockerdPath: string };
+  engineInImage?: boolean;
 }
 
 /** PEM text of dockerd's server side of mutual TLS. */
@@ -66,10 +66,10 @@ export const RUN_STEPS_SCRIPT = 'run-steps.sh';
  * then finds them in place and leaves dockerd running.
  */
 export const ENGINE_HOST_FILES = {
-  caCert: '/etc/docker/ca.pem',
-  serverCert: '/etc/docker/server.pem',
-  serverKey: '/etc/docker/server-key.pem',
-  dropIn: '/etc/systemd/system/docker.service.d/10-machine.conf',
+  caCert: REMOTE_CERT_PATHS.ca,
+  serverCert: REMOTE_CERT_PATHS.cert,
+  serverKey: REMOTE_CERT_PATHS.key,
+  dropIn: DROP_IN_PATH,
 } as const;
 
 /** Files that exist before any script runs: the scripts, the TLS material and the repository key. */

@@ -3,7 +3,7 @@ import { engineTransport } from '../core/machine-record';
 import { renderDockerdDropIn } from '../provision/dockerd-config';
 import { ENGINE_HOST_FILES } from '../provision/plan';
 import type { MachineApp } from './app';
-import { ensureServerCertificateFor, readServerTls } from './provision-machine';
+import { ensureServerCertificateFor, readServerTls, serverCertNames } from './provision-machine';
 import type { Progress } from './progress';
 
 /**
@@ -26,7 +26,7 @@ export async function engineBootFiles(
     mode: 0o644,
   };
   if (engineTransport(record) === 'ssh') return [dropIn];
-  const names = [...new Set([...request.guestAddresses, ...record.tls.sans])];
+  const names = serverCertNames(record, request.guestAddresses);
   await ensureServerCertificateFor(app, record, names, false, progress);
   const tls = await readServerTls(app.layout, name);
   return [

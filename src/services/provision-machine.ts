@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import type { ServerTls } from '../provision/plan';
 import { provisionHost } from '../provision/runner';
 import type { RemoteSession } from '../ssh/session';
 import { readIfExists } from '../util/read-if-exists';
@@ -18,15 +19,16 @@ export interface ProvisionOutcome {
 /**
  * Makes the host a TLS-secured engine over one open session: runs the provisioning scripts, which ask
  * for the server certificate once the host has reported its addresses (it is issued for all of them).
- * The full output goes to provision.log. `reuseServerCert` keeps the current server certificate when it still covers the host (re-provision
- * must not rotate certificates, or dockerd would restart every time).
+ * The full output goes to provision.log. `reuseServerCert` keeps the current server certificate when
+ * it still covers the host (re-provision must not rotate certificates, or dockerd would restart every
+ * time).
  */
 export async function provisionMachine(
   app: MachineApp,
   record: MachineRecord,
   session: RemoteSession,
   progress: Progress,
-  options: { reuseServerCert: boolean; extraAddresses?: string[]; engineInImage?: { dockerdPath: string } },
+  options: { reuseServerCert: boolean; extraAddresses?: string[]; engineInImage?: boolean },
 ): Promise<ProvisionOutcome> {
   const { layout } = app;
 
@@ -36,7 +38,7 @@ export async function provisionMachine(
   const serverTlsFor = sshOnly
     ? undefined
     : async (hostAddresses: string[]) => {
-        sans = unique([record.ip, ...(options.extraAddresses ?? []), ...hostAddresses, ...record.tls.sans].filter(isPresent));
+        sans = serverCertNames(record, [record.ip, ...(options.extraAddresses ?? []), ...hostAddresses]);
         await ensureServerCertificateFor(app, record, sans, options.reuseServerCert, progress);
         return readServerTls(layout, record.name);
       };
@@ -91,11 +93,20 @@ export async function ensureServerCertificateFor(app: MachineApp, record: Machin
 }
 
 /** The server certificate, its key and the CA, as the machine folder has them. */
-export async function readServerTls(layout: StoreLayout, name: string): Promise<{ certPem: string; keyPem: string; caCertPem: string }> {
+export async function readServerTls(layout: StoreLayout, name: string): Promise<ServerTls> {
   const [certPem, keyPem, caCertPem] = await Promise.all(
     (['server.pem', 'server-key.pem', 'ca.pem'] as const).map((file) => readRequired(layout, layout.machineFile(name, file))),
   );
   return { certPem, keyPem, caCertPem };
+}
+
+/**
+ * The names a machine's server certificate covers: the addresses clients may use and the user's
+ * --tls-san names. Provisioning keeps a certificate issued at boot (for a provisioned image's seed)
+ * only while it covers these, so both build them here.
+ */
+export function serverCertNames(record: MachineRecord, addresses: Array<string | undefined>): string[] {
+  return unique([...addresses, ...record.tls.sans].filter(isPresent));
 }
 
 /** A crash between writing the certificate and its key must not leave a pair dockerd cannot use. */

@@ -32,8 +32,11 @@ export class ImageCacheForCreate {
   private captured = false;
   /** Where dockerd is in the image this machine boots from (from the cache entry, or from the seal). */
   private dockerdPath?: string;
-  /** The driver took the engine's files for the guest's first boot, with a server certificate issued for them. */
-  private bootFilesGiven = false;
+  /**
+   * The driver took the engine's files for the guest's first boot, with a server certificate issued
+   * for them: create's provisioning may keep that certificate.
+   */
+  serverCertificateIssued = false;
 
   private constructor(
     private readonly app: MachineApp,
@@ -57,14 +60,10 @@ export class ImageCacheForCreate {
   async engineBootFiles(request: { provisionedImage: string; guestAddresses: string[] }): Promise<BootFile[] | undefined> {
     const entry = await new ProvisionedImages(this.app.layout.root).find(request.provisionedImage);
     if (!entry?.dockerdPath) return undefined;
+    this.dockerdPath = entry.dockerdPath;
     const files = await engineBootFiles(this.app, this.request.name, { guestAddresses: request.guestAddresses, dockerdPath: entry.dockerdPath }, this.progress);
-    this.bootFilesGiven = true;
+    this.serverCertificateIssued = true;
     return files;
-  }
-
-  /** Create's provisioning may keep the server certificate when it was issued in this create, for the boot files. */
-  get serverCertificateIssued(): boolean {
-    return this.bootFilesGiven;
   }
 
   /** What the driver answered: a hit is said out loud; a miss may be captured after provisioning. */
@@ -72,7 +71,8 @@ export class ImageCacheForCreate {
     if (!result.provisionedImage) return;
     this.key = result.provisionedImage.key;
     this.captured = result.provisionedImage.hit;
-    if (result.provisionedImage.hit) this.dockerdPath = (await new ProvisionedImages(this.app.layout.root).find(this.key))?.dockerdPath;
+    // The boot files' lookup may have read the entry already.
+    if (result.provisionedImage.hit) this.dockerdPath ??= (await new ProvisionedImages(this.app.layout.root).find(this.key))?.dockerdPath;
     this.progress.note(
       'create host',
       result.provisionedImage.hit
@@ -132,8 +132,8 @@ export class ImageCacheForCreate {
   }
 
   /** For the provisioning of a machine booted from an image: the engine is there, install-engine is skipped. */
-  provisionOptions(): { engineInImage?: { dockerdPath: string } } {
-    return this.captured && this.dockerdPath ? { engineInImage: { dockerdPath: this.dockerdPath } } : {};
+  provisionOptions(): { engineInImage?: boolean } {
+    return this.captured && this.dockerdPath ? { engineInImage: true } : {};
   }
 
   /** The machine made the image and its engine answered: other creates may use the image now. */

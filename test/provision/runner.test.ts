@@ -121,7 +121,7 @@ describe('provisionHost', () => {
     const session = happySession();
     session.scriptReplies['configure-engine'] = { stdout: '::dockerd /usr/sbin/dockerd\nengine: unchanged\n::engine unchanged\n' };
     const { phases, events } = recorder();
-    const result = await provisionHost(session, input({ engineInImage: { dockerdPath: '/usr/sbin/dockerd' } }), events);
+    const result = await provisionHost(session, input({ engineInImage: true }), events);
     expect(result).toMatchObject({ dockerdPath: '/usr/sbin/dockerd', engineChanged: false });
     expect(session.ran).toEqual(['set-hostname', 'configure-engine']);
     expect(phases).not.toContain('install-engine');
