@@ -1,27 +1,21 @@
+import { SWARM_PORTS } from '../../src/core/driver';
 import type { AzureConfig } from './config';
 import type { AzurePort, SecurityRule } from './azure-port';
 import { mergedRules, missingRules } from './nsg-rules';
 import { MANAGED_TAG } from './tags';
 
 /**
- * Swarm mode's ports in the machine's network security group, from the machines' own subnet only:
- * raft and the control plane (2377/tcp), gossip (7946/tcp+udp), the overlay's VXLAN (4789/udp). An NSG
- * cannot name itself as a source, so the source is the subnet every machine of this driver's
+ * Swarm mode's ports in the machine's network security group, from the machines' own subnet only. An
+ * NSG cannot name itself as a source, so the source is the subnet every machine of this driver's
  * network shares; nothing outside it gets in.
  */
 const SWARM_RULE_PREFIX = 'machine-swarm-';
-const SWARM_PORTS: ReadonlyArray<{ protocol: 'Tcp' | 'Udp'; port: number; what: string }> = [
-  { protocol: 'Tcp', port: 2377, what: 'swarm control plane' },
-  { protocol: 'Tcp', port: 7946, what: 'swarm gossip' },
-  { protocol: 'Udp', port: 7946, what: 'swarm gossip' },
-  { protocol: 'Udp', port: 4789, what: 'swarm overlay (VXLAN)' },
-];
 
-export function swarmNsgRules(subnetPrefix: string): SecurityRule[] {
+function swarmNsgRules(subnetPrefix: string): SecurityRule[] {
   // Priorities are placed by mergedRules, after the rules already there.
   return SWARM_PORTS.map(({ protocol, port, what }) => ({
-    name: `${SWARM_RULE_PREFIX}${port}-${protocol.toLowerCase()}`,
-    protocol,
+    name: `${SWARM_RULE_PREFIX}${port}-${protocol}`,
+    protocol: protocol === 'tcp' ? 'Tcp' : 'Udp',
     port,
     sources: [subnetPrefix],
     priority: 0,

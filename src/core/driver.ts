@@ -71,6 +71,17 @@ export interface Driver {
 }
 
 /**
+ * Swarm mode's ports, which openSwarmPorts opens to a machine's peers: raft and the control plane
+ * (2377/tcp), gossip (7946/tcp+udp) and the overlay's VXLAN (4789/udp).
+ */
+export const SWARM_PORTS: ReadonlyArray<{ protocol: 'tcp' | 'udp'; port: number; what: string }> = [
+  { protocol: 'tcp', port: 2377, what: 'swarm control plane' },
+  { protocol: 'tcp', port: 7946, what: 'swarm gossip' },
+  { protocol: 'udp', port: 7946, what: 'swarm gossip' },
+  { protocol: 'udp', port: 4789, what: 'swarm overlay (VXLAN)' },
+];
+
+/**
  * The driver state field (`ctx.remember`) naming the provisioned image a machine's disk is layered on:
  * `machine cache rm` and `prune` read it to keep an image that a machine still needs.
  */

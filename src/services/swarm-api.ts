@@ -122,7 +122,7 @@ export async function listNodes(manager: EngineTarget): Promise<SwarmNode[]> {
   return Array.isArray(nodes) ? nodes.map(toNode) : [];
 }
 
-export async function inspectNode(manager: EngineTarget, id: string): Promise<SwarmNode> {
+async function inspectNode(manager: EngineTarget, id: string): Promise<SwarmNode> {
   return toNode(await call(manager, `/nodes/${encodeURIComponent(id)}`, `reading node ${id}`));
 }
 

@@ -36,24 +36,24 @@ export async function leaveSwarmOf(app: MachineApp, name: string, options: Leave
   const notes: string[] = [];
 
   // The cluster as a manager other than this machine sees it (this one when it is the only one left).
-  const view = await withReachableManager(app, clusterId, async (m, t) => ({ manager: m.name, nodes: await listNodes(t) }), { exclude: [name] }).catch(async (err: unknown) => {
-    if (record.swarm.role !== 'manager') {
-      if (options.force) return undefined;
-      throw err;
-    }
-    return withReachableManager(app, clusterId, async (m, t) => ({ manager: m.name, nodes: await listNodes(t) }), { preferred: name }).catch((again: unknown) => {
-      if (options.force) return undefined;
-      throw again;
+  const readNodes = (choice: { exclude: string[] } | { preferred: string }) => withReachableManager(app, clusterId, (_m, t) => listNodes(t), choice);
+  let nodes: SwarmNode[] | undefined;
+  try {
+    nodes = await readNodes({ exclude: [name] }).catch((err: unknown) => {
+      if (record.swarm.role !== 'manager') throw err;
+      return readNodes({ preferred: name });
     });
-  });
+  } catch (err) {
+    if (!options.force) throw err;
+  }
 
-  const others = view?.nodes.filter((n) => n.id !== nodeId) ?? [];
-  const self = view?.nodes.find((n) => n.id === nodeId);
+  const others = nodes?.filter((n) => n.id !== nodeId) ?? [];
+  const self = nodes?.find((n) => n.id === nodeId);
   const isManager = self ? self.role === 'manager' : record.swarm.role === 'manager';
   const otherManagers = others.filter((n) => n.role === 'manager');
 
+  const refusal = isManager ? managerRefusal(name, others, otherManagers) : undefined;
   if (isManager) {
-    const refusal = managerRefusal(name, others, otherManagers);
     if (refusal && !options.force) throw new OperationError('SWARM_QUORUM', refusal, [`or leave anyway with --force (${others.length > 0 ? 'the nodes left lose their manager' : 'the swarm ends'})`]);
     if (refusal) notes.push(`forced: ${refusal}`);
     if (otherManagers.length > 0 && !refusal) {
@@ -63,16 +63,18 @@ export async function leaveSwarmOf(app: MachineApp, name: string, options: Leave
     }
   }
 
-  const drainer = otherManagers.length > 0 || !isManager ? { exclude: [name] } : undefined;
-  if (view && drainer && others.length > 0) {
-    const drained = await drain(app, clusterId, nodeId, drainer.exclude, options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS).catch((err: unknown) => {
+  // Another manager drains this node and removes it afterwards; the only manager has none to do it.
+  const viaOtherManager = otherManagers.length > 0 || !isManager;
+  if (nodes && viaOtherManager && others.length > 0) {
+    const drained = await drain(app, clusterId, nodeId, [name], options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS).catch((err: unknown) => {
       if (!options.force) throw err;
       return `drain failed (${errorMessage(err)})`;
     });
     notes.push(drained);
   }
 
-  const stillManager = isManager && (otherManagers.length === 0 || notes.some((n) => n.startsWith('forced')));
+  // A refusal that got this far was forced: the machine was not demoted.
+  const stillManager = isManager && (otherManagers.length === 0 || refusal !== undefined);
   await withEngineTarget(app, record, (t) => leaveSwarm(t, stillManager || options.force)).then(
     () => notes.push('left the swarm'),
     (err: unknown) => {
@@ -81,7 +83,7 @@ export async function leaveSwarmOf(app: MachineApp, name: string, options: Leave
     },
   );
 
-  if (view && (otherManagers.length > 0 || !isManager)) {
+  if (nodes && viaOtherManager) {
     await withReachableManager(app, clusterId, (_m, t) => removeNode(t, nodeId), { exclude: [name] }).then(
       () => notes.push(`node ${nodeId.slice(0, 12)} removed from the swarm`),
       (err: unknown) => {
