@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OperationError } from '../../src/core/errors';
 import { withStoreLock } from '../../src/core/store/lock';
-import { writeFileAtomic } from '../../src/core/fs-atomic';
+import { exists, writeFileAtomic } from '../../src/core/fs-atomic';
 
 /**
  * Named local networks for QEMU machines (`--qemu-network NAME`): a second NIC on a QEMU socket
@@ -77,7 +77,7 @@ export async function leaseAddress(storePath: string, name: string, machineName:
 /** Gives the machine's address back; a network left with no machine is forgotten. */
 export async function releaseAddress(storePath: string, machineName: string): Promise<void> {
   const file = networksFile(storePath);
-  if (!(await fs.access(file).then(() => true, () => false))) return;
+  if (!(await exists(file))) return;
   await withStoreLock(storePath, async () => {
     const networks = await readNetworks(storePath);
     let changed = false;
@@ -95,7 +95,7 @@ async function liveNetworks(storePath: string): Promise<NetworksFile> {
   const networks = await readNetworks(storePath);
   for (const entry of Object.values(networks)) {
     for (const owner of Object.keys(entry.hosts)) {
-      const alive = await fs.access(path.join(storePath, 'machines', owner)).then(() => true, () => false);
+      const alive = await exists(path.join(storePath, 'machines', owner));
       if (!alive) delete entry.hosts[owner];
     }
   }

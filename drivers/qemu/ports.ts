@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { OperationError } from '../../src/core/errors';
 import { withStoreLock } from '../../src/core/store/lock';
-import { writeFileAtomic } from '../../src/core/fs-atomic';
+import { exists, writeFileAtomic } from '../../src/core/fs-atomic';
 
 /**
  * Host ports for QEMU's forwards. Another `machine create` may be choosing ports at the same moment
@@ -55,7 +55,7 @@ export async function reservePorts(storePath: string, machineName: string, pickP
 
 export async function releasePorts(storePath: string, machineName: string): Promise<void> {
   const file = reservationsFile(storePath);
-  if (!(await fs.access(file).then(() => true, () => false))) return;
+  if (!(await exists(file))) return;
   await withStoreLock(storePath, async () => {
     const reservations = await readReservations(storePath);
     const kept = Object.fromEntries(Object.entries(reservations).filter(([, owner]) => owner !== machineName));
@@ -68,7 +68,7 @@ async function liveReservations(storePath: string): Promise<Reservations> {
   const owners = [...new Set(Object.values(reservations))];
   const gone = new Set<string>();
   for (const owner of owners) {
-    const alive = await fs.access(path.join(storePath, 'machines', owner)).then(() => true, () => false);
+    const alive = await exists(path.join(storePath, 'machines', owner));
     if (!alive) gone.add(owner);
   }
   return Object.fromEntries(Object.entries(reservations).filter(([, owner]) => !gone.has(owner)));

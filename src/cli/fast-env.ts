@@ -5,7 +5,7 @@ import { defaultStorePath } from '../core/store-layout';
 import { detectShell } from '../engine/shell-detect';
 import { isShell } from '../engine/shells';
 import { envOutput, formatEnvWarning } from './env-output';
-import { enabledDebugAreas } from '../util/debug';
+import { isDebugEnabled } from '../util/debug';
 
 /**
  * `machine env` runs in shell prompts and rc files, so it must be quick; oclif alone costs ~70 ms to
@@ -32,7 +32,7 @@ export async function runFastEnv(
   try {
     const { values, positionals } = parseArgs({ args: argv, options: FAST_ENV_OPTIONS, allowPositionals: true, strict: true });
     // --debug (or DEBUG/MACHINE_DEBUG) asks to see what happens: the full command shows it.
-    if (positionals.length > 1 || values.debug || enabledDebugAreas(process.env).size > 0) return false;
+    if (positionals.length > 1 || values.debug || isDebugEnabled()) return false;
     const shell = values.shell === undefined ? detectShell() : isShell(values.shell) ? values.shell : undefined;
     if (!shell) return false;
     const app = new MachineApp(values['storage-path'] ?? defaultStorePath());

@@ -5,7 +5,7 @@ import { MachineApp } from '../../services/app';
 import { matchesFilter, parseFilters } from './ls-filter';
 import { renderFormat, renderTable, sortRows } from './ls-format';
 import { baseRow, brokenRow, cachedRow } from './store-rows';
-import { enabledDebugAreas } from '../../util/debug';
+import { isDebugEnabled } from '../../util/debug';
 
 /**
  * `machine ls --cached` and `machine ls -q` answer from the store alone, and a fleet's scripts call
@@ -27,7 +27,7 @@ export async function runFastLs(argv: string[], write: (text: string) => void = 
   try {
     const { values, positionals } = parseArgs({ args: argv, options: FAST_LS_OPTIONS, allowPositionals: false, strict: true });
     // DEBUG or MACHINE_DEBUG asks to see what happens: the full command shows it.
-    if (positionals.length > 0 || enabledDebugAreas(process.env).size > 0) return false;
+    if (positionals.length > 0 || isDebugEnabled()) return false;
     const filters = values.filter ?? [];
     // -q with a state filter needs live states: only the full command asks for them.
     const fromStore = values.cached === true || (values.quiet === true && !filters.some((f) => f.toLowerCase().startsWith('state=')));
