@@ -2,7 +2,7 @@ import type { MachineApp } from './app';
 import { UsageError } from '../core/errors';
 import type { SwarmRole } from '../core/machine-record';
 import { listNodes } from './swarm-api';
-import { memberRecord, withReachableManager } from './swarm-members';
+import { memberRecord, membersOf, withReachableManager } from './swarm-members';
 
 /** One node of a swarm as `machine swarm ls` shows it. */
 export interface SwarmNodeRow {
@@ -30,10 +30,7 @@ export interface SwarmListing {
 /** The swarm `name` belongs to (by default the only swarm the store knows), as a reachable manager lists it. */
 export async function listSwarm(app: MachineApp, name?: string): Promise<SwarmListing> {
   const clusterId = name ? (await memberRecord(app, name)).swarm.clusterId : await onlyCluster(app);
-  const byNode = new Map<string, string>();
-  for (const entry of await app.store.entries()) {
-    if ('record' in entry && entry.record.swarm?.clusterId === clusterId) byNode.set(entry.record.swarm.nodeId, entry.name);
-  }
+  const byNode = new Map((await membersOf(app, clusterId)).flatMap((r) => (r.swarm ? [[r.swarm.nodeId, r.name] as const] : [])));
   return withReachableManager(
     app,
     clusterId,
